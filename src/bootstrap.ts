@@ -1,0 +1,37 @@
+import { LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import type { AppConfig, LogLevel } from './config/app-config';
+import { migrateOnce } from './database/migrate';
+import { BootstrapAdminService, BootstrapResult } from './users/bootstrap-admin.service';
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export interface ClaspApp {
+  app: NestExpressApplication;
+  bootstrap: BootstrapResult;
+}
+
+/**
+ * Builds a ready application against a database that is up: migrations applied (once across
+ * processes), the bootstrap admin ensured. Shared by main.ts, the e2e tests and the benchmark.
+ */
+export async function createClaspApp(config: AppConfig & { databaseUrl: string }, options: { logger?: boolean } = {}): Promise<ClaspApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: options.logger === false ? false : NEST_LEVELS[config.logLevel],
+    bufferLogs: false,
+  });
+  configureApp(app);
+  await migrateOnce(app.get(DataSource));
+  const bootstrap = await app.get(BootstrapAdminService).ensureAdmin();
+  await app.init();
+  return { app, bootstrap };
+}

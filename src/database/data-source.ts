@@ -1,0 +1,38 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { InitialSchema1764000000000 } from '../../migrations/1764000000000-InitialSchema';
+import { Agent } from '../agents/agent.entity';
+import { AgentApiKey } from '../agents/agent-api-key.entity';
+import { ActivityLog } from '../audit/activity-log.entity';
+import { Company } from '../companies/company.entity';
+import { CompanyMembership } from '../companies/company-membership.entity';
+import { Issue } from '../issues/issue.entity';
+import { IssueComment } from '../issues/issue-comment.entity';
+import { IssueRelation } from '../issues/issue-relation.entity';
+import { HeartbeatRun } from '../runs/heartbeat-run.entity';
+import { BoardApiKey } from '../users/board-api-key.entity';
+import { User } from '../users/user.entity';
+
+export const ENTITIES = [
+  Company, CompanyMembership, User, BoardApiKey, Agent, AgentApiKey, HeartbeatRun, Issue, IssueComment, IssueRelation,
+  ActivityLog,
+];
+
+/** Listed explicitly (not globbed) so the same list works compiled, under Jest and in the CLI. */
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: poolSize, application_name: 'clasp' },
+  };
+}
+
+/** Used by the TypeORM CLI: `npx typeorm -d dist/src/database/data-source.js migration:show`. */
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:54329/clasp'));

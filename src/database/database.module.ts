@@ -1,0 +1,18 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { dataSourceOptions } from './data-source';
+import { TransactionRunner } from './transaction-runner';
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 500 })],
+      providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner],
+      exports: [APP_CONFIG, TransactionRunner],
+    };
+  }
+}

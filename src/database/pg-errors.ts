@@ -1,0 +1,26 @@
+/** PostgreSQL SQLSTATE codes the application reacts to. */
+export const PgErrorCode = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  invalidTextRepresentation: '22P02',
+  stringTooLong: '22001',
+  numericOutOfRange: '22003',
+  invalidDatetime: '22007',
+  lockNotAvailable: '55P03',
+  deadlockDetected: '40P01',
+  serializationFailure: '40001',
+  queryCanceled: '57014',
+} as const;
+
+export function sqlStateOf(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = sqlStateOf(error);
+  return code === PgErrorCode.deadlockDetected || code === PgErrorCode.serializationFailure;
+}

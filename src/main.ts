@@ -1,0 +1,49 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { createClaspApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/app-config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const config = loadConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'), config.embeddedPostgresPort);
+  }
+  const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
+  const { app, bootstrap } = await createClaspApp({ ...config, databaseUrl });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Clasp: ${signal} received, shutting down`);
+    await app.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen(config.port, config.host);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  console.log(`Clasp listening on ${url} (ready in ${Date.now() - startedAt} ms)`);
+  console.log(`Swagger UI: ${url}/docs`);
+  console.log(`Database: ${embedded ? `embedded PostgreSQL in ${join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`);
+  if (bootstrap.generatedKey) {
+    console.log('');
+    console.log('First start: created the instance admin "admin". Its board key (shown only this once):');
+    console.log(`  ${bootstrap.generatedKey}`);
+    console.log('Use it as "Authorization: Bearer <key>" or in the Swagger UI\'s Authorize dialog.');
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Clasp: invalid configuration: ${error.message}`);
+  } else {
+    console.error(`Clasp failed to start: ${(error as Error)?.stack ?? error}`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+const unique = () => randomBytes(4).toString('hex');
+
+export interface CompanyFixture {
+  id: string;
+  issuePrefix: string;
+}
+
+export async function createCompany(t: TestApp, name = `Company ${unique()}`): Promise<CompanyFixture> {
+  const res = await t.http().post('/api/companies').set(bearer(t.adminKey)).send({ name }).expect(201);
+  return res.body;
+}
+
+export interface BoardUserFixture {
+  userId: string;
+  key: string;
+}
+
+/** A board user with a key, and (when companyId is given) a membership of that role. */
+export async function createBoardUser(
+  t: TestApp,
+  companyId?: string,
+  role: 'owner' | 'admin' | 'operator' | 'viewer' = 'operator',
+  status: 'active' | 'suspended' = 'active',
+): Promise<BoardUserFixture> {
+  const user = await t.http().post('/api/users').set(bearer(t.adminKey)).send({ email: `u${unique()}@example.com`, name: 'User' }).expect(201);
+  const key = await t.http().post(`/api/users/${user.body.id}/keys`).set(bearer(t.adminKey)).send({ name: 'test' }).expect(201);
+  if (companyId) {
+    await t.http().put(`/api/companies/${companyId}/members/${user.body.id}`).set(bearer(t.adminKey)).send({ role, status }).expect(200);
+  }
+  return { userId: user.body.id, key: key.body.token };
+}
+
+export interface AgentFixture {
+  id: string;
+  companyId: string;
+  name: string;
+  key: string;
+}
+
+export async function createAgent(t: TestApp, companyId: string, body: Record<string, unknown> = {}): Promise<AgentFixture> {
+  const agent = await t.http().post(`/api/companies/${companyId}/agents`).set(bearer(t.adminKey)).send({ name: `Agent-${unique()}`, ...body }).expect(201);
+  const key = await t.http().post(`/api/agents/${agent.body.id}/keys`).set(bearer(t.adminKey)).send({ name: 'harness' }).expect(201);
+  return { id: agent.body.id, companyId, name: agent.body.name, key: key.body.token };
+}
+
+/** Inserts a run row directly, as a harness or a crash would have left it. */
+export async function seedRun(
+  t: TestApp,
+  agent: Pick<AgentFixture, 'id' | 'companyId'>,
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out' = 'running',
+): Promise<string> {
+  const { rows } = await t.db.query(
+    `INSERT INTO heartbeat_runs (company_id, agent_id, status, invocation_source, started_at, last_heartbeat_at, finished_at)
+     VALUES ($1, $2, $3, 'on_demand',
+             CASE WHEN $3 <> 'queued' THEN now() END,
+             CASE WHEN $3 <> 'queued' THEN now() END,
+             CASE WHEN $3 NOT IN ('queued', 'running') THEN now() END)
+     RETURNING id`,
+    [agent.companyId, agent.id, status],
+  );
+  return rows[0].id;
+}
+
+/** Mints a run JWT the way a harness holding AGENT_JWT_SECRET would; overrides let tests forge bad ones. */
+export function mintRunJwt(
+  t: TestApp,
+  claims: { agentId: string; companyId: string; runId: string },
+  options: { header?: Record<string, unknown>; payload?: Record<string, unknown>; secret?: string; drop?: string[] } = {},
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload: Record<string, unknown> = {
+    sub: claims.agentId,
+    company_id: claims.companyId,
+    run_id: claims.runId,
+    adapter_type: 'process',
+    iat: now,
+    exp: now + 3600,
+    iss: t.config.agentJwtIssuer,
+    aud: t.config.agentJwtAudience,
+    ...options.payload,
+  };
+  for (const claim of options.drop ?? []) delete payload[claim];
+  const header = options.header ?? { alg: 'HS256', typ: 'JWT' };
+  const unsigned = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  if (header.alg === 'none') return `${unsigned}.`;
+  const signature = createHmac('sha256', Buffer.from(options.secret ?? t.config.agentJwtSecret, 'utf8')).update(unsigned).digest('base64url');
+  return `${unsigned}.${signature}`;
+}

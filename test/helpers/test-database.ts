@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Pool } from 'pg';
+
+function serverUrl(): string {
+  const url = process.env.CLASP_TEST_PG_URL;
+  if (!url) throw new Error('CLASP_TEST_PG_URL is unset: run e2e tests through jest (global setup starts PostgreSQL)');
+  return url;
+}
+
+/** A fresh database cloned from the migrated template: one per test file, dropped at the end. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `clasp_t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${process.env.CLASP_TEST_TEMPLATE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = serverUrl().replace(/\/postgres$/, `/${name}`);
+  return {
+    url,
+    drop: async () => {
+      const c = new Client({ connectionString: serverUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export function poolFor(url: string): Pool {
+  return new Pool({ connectionString: url, max: 4 });
+}
