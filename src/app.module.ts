@@ -6,6 +6,8 @@ import { CompaniesModule } from './companies/companies.module';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IssuesModule } from './issues/issues.module';
+import { LocksModule } from './locks/locks.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -14,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule],
+      imports: [DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule, LocksModule, IssuesModule],
     };
   }
 }

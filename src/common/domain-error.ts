@@ -8,9 +8,11 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Only where a route's contract answers a code with another status (see docs/error-codes.md). */
+    statusOverride?: number,
   ) {
     super(message);
-    this.status = ERROR_STATUS[code];
+    this.status = statusOverride ?? ERROR_STATUS[code];
   }
 }
 

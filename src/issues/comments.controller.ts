@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Headers, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Access } from '../auth/access.decorator';
+import type { Actor, RequestScope } from '../auth/actor';
+import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
+import { ErrorBody } from '../common/error-body';
+import { CommentsService } from './comments.service';
+import { CommentResponse, CreateCommentDto, ListCommentsQuery } from './dto/comment.dto';
+import { validIdempotencyKey } from './idempotency';
+import { toCommentResponse } from './issue-response';
+import { RequestWithClearedLocks, StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+
+@ApiTags('issues')
+@ApiNotFoundResponse({ type: ErrorBody })
+@ApiParam({ name: 'id', description: 'Issue uuid or identifier' })
+@Controller('issues/:id/comments')
+export class CommentsController {
+  constructor(private readonly comments: CommentsService) {}
+
+  @Get()
+  @Access({ board: 'viewer', agent: true })
+  @ApiOkResponse({ type: [CommentResponse] })
+  async list(@CurrentScope() scope: RequestScope, @Query() query: ListCommentsQuery): Promise<CommentResponse[]> {
+    return (await this.comments.list(scope.issueId as string, query)).map(toCommentResponse);
+  }
+
+  @Post()
+  @Access({ board: 'operator', agent: true })
+  @UseInterceptors(StaleLockInterceptor)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried request with the same key returns the first comment' })
+  @ApiHeader({ name: 'X-Paperclip-Run-Id', required: false })
+  @ApiCreatedResponse({ type: CommentResponse })
+  @ApiConflictResponse({ type: ErrorBody, description: 'run_ownership_conflict, checked_out_by_other_agent, run_not_live' })
+  async create(
+    @CurrentActor() actor: Actor,
+    @CurrentScope() scope: RequestScope,
+    @Body() dto: CreateCommentDto,
+    @Req() request: RequestWithClearedLocks,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<CommentResponse> {
+    const comment = await this.comments.create(actor, scope.issueId as string, dto.body, validIdempotencyKey(idempotencyKey), request.clearedLocks ?? null);
+    return toCommentResponse(comment);
+  }
+}

@@ -1,0 +1,91 @@
+import type { EntityManager } from 'typeorm';
+import { notFound } from '../common/domain-error';
+import { returning } from '../database/sql';
+import type { IssuePriority, IssueStatus } from './issue.entity';
+
+/** An `issues` row as PostgreSQL returns it. The issue routes work on rows, not entities, to keep each statement explicit. */
+export interface IssueRow {
+  id: string;
+  company_id: string;
+  parent_id: string | null;
+  title: string;
+  description: string | null;
+  status: IssueStatus;
+  priority: IssuePriority;
+  assignee_agent_id: string | null;
+  assignee_user_id: string | null;
+  checkout_run_id: string | null;
+  execution_run_id: string | null;
+  execution_agent_name_key: string | null;
+  execution_locked_at: Date | null;
+  created_by_agent_id: string | null;
+  created_by_user_id: string | null;
+  issue_number: number | null;
+  identifier: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  hidden_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type IssueChanges = Partial<Omit<IssueRow, 'id' | 'company_id' | 'created_at' | 'updated_at'>>;
+
+const WRITABLE_COLUMNS = new Set<string>([
+  'parent_id', 'title', 'description', 'status', 'priority', 'assignee_agent_id', 'assignee_user_id', 'checkout_run_id',
+  'execution_run_id', 'execution_agent_name_key', 'execution_locked_at', 'started_at', 'completed_at', 'cancelled_at', 'hidden_at',
+]);
+
+/** Sentinel for "the database's now()" in IssueChanges timestamps. */
+export const DB_NOW = new Date(0);
+
+export const NO_LOCKS: IssueChanges = {
+  checkout_run_id: null,
+  execution_run_id: null,
+  execution_agent_name_key: null,
+  execution_locked_at: null,
+};
+
+/** Locks the bare issue row (no joins) for the rest of the transaction. */
+export async function lockIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
+  const [row]: IssueRow[] = await em.query('SELECT * FROM issues WHERE id = $1 FOR UPDATE', [issueId]);
+  if (!row) throw notFound('Issue', { id: issueId });
+  return row;
+}
+
+export async function readIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
+  const [row]: IssueRow[] = await em.query('SELECT * FROM issues WHERE id = $1', [issueId]);
+  if (!row) throw notFound('Issue', { id: issueId });
+  return row;
+}
+
+/** One UPDATE … RETURNING for the changed columns; `DB_NOW` stands for the database clock. */
+export async function updateIssue(em: EntityManager, issueId: string, changes: IssueChanges): Promise<IssueRow> {
+  const sets: string[] = [];
+  const params: unknown[] = [issueId];
+  for (const [column, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    if (!WRITABLE_COLUMNS.has(column)) throw new Error(`issues.${column} is not writable`);
+    if (value === DB_NOW) {
+      sets.push(`${column} = now()`);
+    } else {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    }
+  }
+  sets.push('updated_at = now()');
+  const [row] = await returning<IssueRow>(em, `UPDATE issues SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+  return row;
+}
+
+/** The changes that give the issue's locks to `runId` (or leave it unowned when runId is null). */
+export function locksFor(runId: string | null, agentName: string | null): IssueChanges {
+  if (!runId) return { ...NO_LOCKS };
+  return {
+    checkout_run_id: runId,
+    execution_run_id: runId,
+    execution_agent_name_key: agentName ? agentName.toLowerCase() : null,
+    execution_locked_at: DB_NOW,
+  };
+}

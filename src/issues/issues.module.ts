@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { CommentsController } from './comments.controller';
+import { CommentsService } from './comments.service';
+import { InboxController } from './inbox.controller';
+import { IssuesController } from './issues.controller';
+import { IssuesService } from './issues.service';
+import { CheckoutService } from './ownership/checkout.service';
+import { OwnershipGateService } from './ownership/ownership-gate.service';
+import { ReleaseService } from './ownership/release.service';
+import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+
+@Module({
+  controllers: [InboxController, IssuesController, CommentsController],
+  providers: [IssuesService, CommentsService, OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor],
+})
+export class IssuesModule {}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService, auditActor } from '../../audit/audit.service';
+import type { Actor, AgentActor } from '../../auth/actor';
+import { DomainError } from '../../common/domain-error';
+import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
+import { lockCallerRun } from '../../runs/run-fence';
+import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
+import { IssueRow, lockIssue, locksFor, updateIssue } from '../issue-row';
+
+/** The issue row under its lock, after stale locks were cleared in this transaction. */
+export interface LockedIssue {
+  issue: IssueRow;
+  /** A stale checkout lock cleared just before (by the interceptor or in this transaction). */
+  clearedCheckoutRunId: string | null;
+}
+
+export type GateOptions = {
+  /** Release refuses another agent's issue with 409 not_issue_assignee whatever its status (ownership.md §5). */
+  release?: boolean;
+};
+
+/**
+ * The ownership gate (ownership.md §4) for PATCH, comments and release. Always called inside
+ * the write's own transaction, on the row it has just locked: never on a row read earlier.
+ */
+@Injectable()
+export class OwnershipGateService {
+  constructor(
+    private readonly staleLocks: StaleLockService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Locks the issue and clears its stale locks (issue row first, then runs). */
+  async lockForWrite(em: EntityManager, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
+    let issue = await lockIssue(em, issueId);
+    const cleared = await this.staleLocks.clearIfStale(em, issue, 'request');
+    if (cleared) {
+      issue = { ...issue };
+      if (cleared.clearedCheckoutRunId) issue.checkout_run_id = null;
+      if (cleared.clearedExecutionRunId) {
+        issue.execution_run_id = null;
+        issue.execution_agent_name_key = null;
+        issue.execution_locked_at = null;
+      }
+    }
+    return { issue, clearedCheckoutRunId: cleared?.clearedCheckoutRunId ?? clearedEarlier?.clearedCheckoutRunId ?? null };
+  }
+
+  /** Throws unless the actor may write; adopts the lock when the rules say so. Returns the (possibly adopted) row. */
+  async pass(em: EntityManager, actor: Actor, locked: LockedIssue, options: GateOptions = {}): Promise<IssueRow> {
+    const { issue } = locked;
+    if (actor.type === 'board') return issue;
+    if (!issue.assignee_agent_id) return issue;
+    if (issue.assignee_agent_id !== actor.agentId) {
+      if (await this.overrides(em, actor, issue.assignee_agent_id)) return issue;
+      if (options.release) {
+        throw new DomainError('not_issue_assignee', 'Only the assignee can release the issue', { issueId: issue.id, assigneeAgentId: issue.assignee_agent_id }, 409);
+      }
+      if (issue.status === 'in_progress') {
+        throw new DomainError('checked_out_by_other_agent', 'The issue is checked out by another agent', this.conflictDetails(issue, actor));
+      }
+      throw new DomainError('not_issue_assignee', 'The issue is assigned to another agent', { issueId: issue.id, assigneeAgentId: issue.assignee_agent_id });
+    }
+    if (issue.status !== 'in_progress') return issue;
+
+    const runId = await lockCallerRun(em, actor);
+    if (issue.checkout_run_id === runId) return issue;
+    // Stale locks were cleared under this row lock, so a checkout lock still set is a live run's.
+    if (!issue.checkout_run_id && (!issue.execution_run_id || issue.execution_run_id === runId)) {
+      return this.adopt(em, actor, issue, runId, locked.clearedCheckoutRunId);
+    }
+    throw new DomainError('run_ownership_conflict', 'Another run of this agent owns the issue', this.conflictDetails(issue, actor));
+  }
+
+  /** Gives both locks to the caller's run and audits the adoption. */
+  async adopt(em: EntityManager, actor: AgentActor, issue: IssueRow, runId: string, previousCheckoutRunId: string | null): Promise<IssueRow> {
+    const adopted = await updateIssue(em, issue.id, locksFor(runId, actor.agentName));
+    await this.audit.record(em, {
+      companyId: issue.company_id,
+      ...auditActor(actor),
+      action: 'issue.checkout_lock_adopted',
+      entityType: 'issue',
+      entityId: issue.id,
+      details: previousCheckoutRunId
+        ? { previousCheckoutRunId, reason: 'stale_checkout_run', runId }
+        : { previousCheckoutRunId: null, runId },
+    });
+    return adopted;
+  }
+
+  /** Whether the caller may act on another agent's issue: its manager (any depth), a CEO, or canManageCheckouts. */
+  async overrides(em: EntityManager, actor: AgentActor, assigneeAgentId: string): Promise<boolean> {
+    if (actor.role === 'ceo' || actor.permissions?.canManageCheckouts === true) return true;
+    const rows: unknown[] = await em.query(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT reports_to, 1 FROM agents WHERE id = $1
+         UNION ALL
+         SELECT a.reports_to, c.depth + 1 FROM agents a JOIN chain c ON a.id = c.id
+          WHERE c.id IS NOT NULL AND c.depth < $3)
+       SELECT 1 FROM chain WHERE id = $2 LIMIT 1`,
+      [assigneeAgentId, actor.agentId, MAX_REPORTING_DEPTH],
+    );
+    return rows.length > 0;
+  }
+
+  private conflictDetails(issue: IssueRow, actor: AgentActor): Record<string, unknown> {
+    return {
+      issueId: issue.id,
+      status: issue.status,
+      assigneeAgentId: issue.assignee_agent_id,
+      checkoutRunId: issue.checkout_run_id,
+      executionRunId: issue.execution_run_id,
+      actorAgentId: actor.agentId,
+      actorRunId: actor.runId,
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService, auditActor } from '../../audit/audit.service';
+import type { Actor, BoardActor } from '../../auth/actor';
+import { TransactionRunner } from '../../database/transaction-runner';
+import type { ClearedLocks } from '../../locks/stale-lock.service';
+import { IssueChanges, IssueRow, lockIssue, NO_LOCKS, updateIssue } from '../issue-row';
+import { statusTimestamps } from '../issue-rules';
+import { OwnershipGateService } from './ownership-gate.service';
+
+export interface ForceReleaseResult {
+  issue: IssueRow;
+  previous: { checkoutRunId: string | null; executionRunId: string | null };
+}
+
+/** Release (ownership.md §5) and the board's force-release (§9). */
+@Injectable()
+export class ReleaseService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly gate: OwnershipGateService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async release(actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
+    return this.tx.run(async (em) => {
+      const locked = await this.gate.lockForWrite(em, issueId, clearedEarlier);
+      const issue = await this.gate.pass(em, actor, locked, { release: true });
+      // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a release.
+      const changes: IssueChanges = { ...NO_LOCKS, assignee_agent_id: null };
+      if (issue.status === 'in_progress') Object.assign(changes, statusTimestamps('in_progress', 'todo'), { status: 'todo' });
+      const released = await updateIssue(em, issue.id, changes);
+      await this.audit.record(em, {
+        companyId: issue.company_id,
+        ...auditActor(actor),
+        action: 'issue.released',
+        entityType: 'issue',
+        entityId: issue.id,
+        details: {
+          previousStatus: issue.status,
+          status: released.status,
+          previousAssigneeAgentId: issue.assignee_agent_id,
+          previousCheckoutRunId: issue.checkout_run_id,
+          previousExecutionRunId: issue.execution_run_id,
+        },
+      });
+      return released;
+    });
+  }
+
+  /** Not ownership-checked: no stale-lock clearing first, so `previous` is the row as it stood. */
+  async forceRelease(actor: BoardActor, issueId: string, clearAssignee: boolean): Promise<ForceReleaseResult> {
+    return this.tx.run(async (em) => {
+      const issue = await lockIssue(em, issueId);
+      const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id };
+      const changes: IssueChanges = { ...NO_LOCKS };
+      if (clearAssignee) changes.assignee_agent_id = null;
+      const released = await updateIssue(em, issue.id, changes);
+      await this.audit.record(em, {
+        companyId: issue.company_id,
+        ...auditActor(actor),
+        action: 'issue.admin_force_release',
+        entityType: 'issue',
+        entityId: issue.id,
+        details: {
+          issueId: issue.id,
+          actorUserId: actor.userId,
+          prevCheckoutRunId: previous.checkoutRunId,
+          prevExecutionRunId: previous.executionRunId,
+          clearAssignee,
+        },
+      });
+      return { issue: released, previous };
+    });
+  }
+}
