@@ -51,6 +51,8 @@ export class OwnershipGateService {
   async pass(em: EntityManager, actor: Actor, locked: LockedIssue, options: GateOptions = {}): Promise<IssueRow> {
     const { issue } = locked;
     if (actor.type === 'board') return issue;
+    // Fencing: a run id, when sent, must be the caller's live run whatever the rule below (§8).
+    const runId = actor.runId ? await lockCallerRun(em, actor) : null;
     if (!issue.assignee_agent_id) return issue;
     if (issue.assignee_agent_id !== actor.agentId) {
       if (await this.overrides(em, actor, issue.assignee_agent_id)) return issue;
@@ -64,7 +66,7 @@ export class OwnershipGateService {
     }
     if (issue.status !== 'in_progress') return issue;
 
-    const runId = await lockCallerRun(em, actor);
+    if (!runId) throw new DomainError('run_id_required', 'Writing to your in_progress issue needs your run: send X-Paperclip-Run-Id or use a run JWT');
     if (issue.checkout_run_id === runId) return issue;
     // Stale locks were cleared under this row lock, so a checkout lock still set is a live run's.
     if (!issue.checkout_run_id && (!issue.execution_run_id || issue.execution_run_id === runId)) {
