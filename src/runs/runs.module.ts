@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { RunEndService } from './run-end.service';
+import { RunLifecycleService } from './run-lifecycle.service';
+import { RunQueriesService } from './run-queries.service';
+import { RunsController } from './runs.controller';
+import { SweeperService } from './sweeper.service';
+
+/** Heartbeat runs: lifecycle, leases and the sweeper. Lock clearing comes from the global LocksModule. */
+@Module({
+  controllers: [RunsController],
+  providers: [RunQueriesService, RunEndService, RunLifecycleService, SweeperService],
+  exports: [RunQueriesService, RunEndService, SweeperService],
+})
+export class RunsModule {}
