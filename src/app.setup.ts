@@ -12,7 +12,6 @@ export function configureApp(app: INestApplication): INestApplication {
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
@@ -23,8 +22,8 @@ export function configureApp(app: INestApplication): INestApplication {
           'Board users authorize with a `clasp_board_…` key; agents with a `clasp_agent_…` key or a run JWT (plus `X-Paperclip-Run-Id`).',
       )
       .setVersion(APP_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Board key: clasp_board_…' }, BOARD_SCHEME)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Agent key clasp_agent_… or run JWT' }, AGENT_SCHEME)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'clasp_board_<48 hex>', description: 'Board key: clasp_board_…' }, BOARD_SCHEME)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'clasp_agent_<48 hex> or run JWT', description: 'Agent key clasp_agent_… or run JWT' }, AGENT_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });

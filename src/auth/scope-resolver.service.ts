@@ -21,6 +21,8 @@ export class ScopeResolverService {
   constructor(private readonly dataSource: DataSource) {}
 
   async resolve(params: Record<string, string | undefined>): Promise<RequestScope | null> {
+    // Ids that name no company are still checked here, so every malformed path id gets the same 400 with details.
+    for (const name of ['userId', 'keyId']) if (params[name] !== undefined) requireUuid(name, params[name] as string);
     if (params.companyId !== undefined) {
       return { companyId: await this.lookup('companyId', params.companyId, 'SELECT id AS company_id FROM companies WHERE id = $1', 'Company'), issueId: null };
     }

@@ -81,7 +81,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     const bodyParserError = exception as { type?: string; status?: number };
     if (bodyParserError?.type === 'entity.parse.failed') {
-      return { status: 400, body: { error: 'Request body is not valid JSON', code: 'validation_failed' } };
+      return { status: 400, body: { error: 'Request body is not valid JSON', code: 'validation_failed', details: { problems: [{ field: 'body', problems: ['must be valid JSON'] }] } } };
     }
     if (bodyParserError?.type === 'entity.too.large') {
       return { status: 413, body: { error: 'Request body is too large', code: 'payload_too_large' } };

@@ -10,6 +10,9 @@ import { CreateCompanyDto, PutMemberDto } from './companies.dto';
 import { Company } from './company.entity';
 import { CompanyMembership } from './company-membership.entity';
 
+/** Shared by every Clasp process, like the migration and bootstrap locks (7_361_001, 7_361_002). */
+const COMPANY_PREFIX_LOCK_KEY = 7_361_003;
+
 /** "Paper Clips" → "PAP"; names without letters fall back to "CO". */
 export function prefixFromName(name: string): string {
   const letters = name.replace(/[^A-Za-z]/g, '').slice(0, 3).toUpperCase();
@@ -27,6 +30,8 @@ export class CompaniesService {
 
   async create(actor: BoardActor, dto: CreateCompanyDto): Promise<Company> {
     return this.tx.run(async (em) => {
+      // Serialise company creation (rare) so simultaneous creates derive distinct prefixes instead of one 409.
+      await em.query('SELECT pg_advisory_xact_lock($1)', [COMPANY_PREFIX_LOCK_KEY]);
       const prefix = dto.issuePrefix ? dto.issuePrefix.toUpperCase() : await this.uniquePrefix(em, prefixFromName(dto.name));
       if (dto.issuePrefix && (await em.findOneBy(Company, { issuePrefix: prefix }))) {
         throw new DomainError('duplicate', `Issue prefix ${prefix} is taken`, { issuePrefix: prefix });

@@ -91,3 +91,25 @@ export function mintRunJwt(
   const signature = createHmac('sha256', Buffer.from(options.secret ?? t.config.agentJwtSecret, 'utf8')).update(unsigned).digest('base64url');
   return `${unsigned}.${signature}`;
 }
+
+export interface KeyFixture {
+  id: string;
+  token: string;
+}
+
+/** A further board key for a user, created by `asKey` (the instance admin by default). */
+export async function createBoardKey(t: TestApp, userId: string, asKey = t.adminKey): Promise<KeyFixture> {
+  const res = await t.http().post(`/api/users/${userId}/keys`).set(bearer(asKey)).send({ name: `key-${unique()}` }).expect(201);
+  return { id: res.body.id, token: res.body.token };
+}
+
+/** A further agent key, created by `asKey` (the instance admin by default). */
+export async function createAgentKey(t: TestApp, agentId: string, asKey = t.adminKey): Promise<KeyFixture> {
+  const res = await t.http().post(`/api/agents/${agentId}/keys`).set(bearer(asKey)).send({ name: `key-${unique()}` }).expect(201);
+  return { id: res.body.id, token: res.body.token };
+}
+
+/** Sets an agent's status through the API (e.g. `terminated`). */
+export async function setAgentStatus(t: TestApp, agentId: string, status: 'active' | 'paused' | 'terminated'): Promise<void> {
+  await t.http().patch(`/api/agents/${agentId}`).set(bearer(t.adminKey)).send({ status }).expect(200);
+}
