@@ -32,6 +32,14 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+/**
+ * A pool for direct SQL. Its idle clients may still be connected when the database is dropped
+ * (pg-pool's end() resolves before they close); the server's 57P01 goodbye is expected then.
+ */
 export function poolFor(url: string): Pool {
-  return new Pool({ connectionString: url, max: 4 });
+  const pool = new Pool({ connectionString: url, max: 4 });
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') throw error;
+  });
+  return pool;
 }
