@@ -29,7 +29,7 @@ function routeTable(): Record<string, string> {
   for (const controller of CONTROLLERS) {
     const base = Reflect.getMetadata(PATH_METADATA, controller) as string;
     for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-      const handler = (controller.prototype as Record<string, unknown>)[name] as object;
+      const handler = (controller.prototype as unknown as Record<string, object>)[name];
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (method === undefined || name === 'constructor') continue;
       const path = [base, Reflect.getMetadata(PATH_METADATA, handler)].filter((p) => p && p !== '/').join('/');
