@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
+import { query } from '../database/sql';
 import type { ActorType } from './activity-log.entity';
 
 export interface AuditEntry {
@@ -30,7 +31,8 @@ export function auditActor(actor: Actor): Pick<AuditEntry, 'actorType' | 'actorI
 @Injectable()
 export class AuditService {
   async record(em: EntityManager, entry: AuditEntry): Promise<void> {
-    await em.query(
+    await query(
+      em,
       `INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
+import { query } from '../database/sql';
 import { AgentActor, Actor, BoardActor } from './actor';
 import { AGENT_KEY_PREFIX, BOARD_KEY_PREFIX, hashKey } from './key-hash';
 import { looksLikeJwt, RunJwtService } from './run-jwt.service';
@@ -33,7 +34,8 @@ export class CredentialsService {
   }
 
   private async boardKey(token: string): Promise<BoardActor> {
-    const rows: { key_id: string; user_id: string; is_instance_admin: boolean; stale_use: boolean }[] = await this.dataSource.query(
+    const rows = await query<{ key_id: string; user_id: string; is_instance_admin: boolean; stale_use: boolean }>(
+      this.dataSource.manager,
       `SELECT k.id AS key_id, u.id AS user_id, u.is_instance_admin,
               (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale_use
          FROM board_api_keys k JOIN users u ON u.id = k.user_id
@@ -47,7 +49,8 @@ export class CredentialsService {
   }
 
   private async agentKey(token: string): Promise<AgentActor> {
-    const rows: (AgentRow & { stale_use: boolean })[] = await this.dataSource.query(
+    const rows = await query<AgentRow & { stale_use: boolean }>(
+      this.dataSource.manager,
       `SELECT a.id, a.company_id, a.name, a.role, a.permissions, a.status, k.id AS key_id,
               (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale_use
          FROM agent_api_keys k JOIN agents a ON a.id = k.agent_id
@@ -63,7 +66,8 @@ export class CredentialsService {
   private async runToken(token: string): Promise<AgentActor> {
     const claims = this.runJwt.verify(token);
     if (!claims) throw invalid();
-    const rows: AgentRow[] = await this.dataSource.query(
+    const rows = await query<AgentRow>(
+      this.dataSource.manager,
       'SELECT id, company_id, name, role, permissions, status FROM agents WHERE id = $1 AND company_id = $2',
       [claims.sub, claims.company_id],
     );

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
+import { query } from '../database/sql';
+import { HAS_STALE_LOCK_SQL } from '../locks/lock-holders';
 import type { RequestScope } from './actor';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,23 +40,25 @@ export class ScopeResolverService {
 
   private async lookup(name: string, value: string, sql: string, what: string): Promise<string> {
     requireUuid(name, value);
-    const rows: { company_id: string }[] = await this.dataSource.query(sql, [value]);
+    const rows = await query<{ company_id: string }>(this.dataSource.manager, sql, [value]);
     if (!rows[0]) throw notFound(what, { [name]: value });
     return rows[0].company_id;
   }
 
   private async issueScope(idOrIdentifier: string): Promise<RequestScope> {
-    let rows: { id: string; company_id: string }[];
+    // The stale-lock hint rides along so the interceptor needs no read of its own.
+    const select = `SELECT i.id, i.company_id, ${HAS_STALE_LOCK_SQL} AS has_stale_lock FROM issues i`;
+    let rows: { id: string; company_id: string; has_stale_lock: boolean }[];
     if (UUID_PATTERN.test(idOrIdentifier)) {
-      rows = await this.dataSource.query('SELECT id, company_id FROM issues WHERE id = $1', [idOrIdentifier]);
+      rows = await query(this.dataSource.manager, `${select} WHERE i.id = $1`, [idOrIdentifier]);
     } else if (IDENTIFIER_PATTERN.test(idOrIdentifier)) {
-      rows = await this.dataSource.query('SELECT id, company_id FROM issues WHERE lower(identifier) = lower($1)', [idOrIdentifier]);
+      rows = await query(this.dataSource.manager, `${select} WHERE lower(i.identifier) = lower($1)`, [idOrIdentifier]);
     } else {
       throw new DomainError('validation_failed', 'id must be an issue UUID or identifier such as PAP-12', {
         problems: [{ field: 'id', problems: ['must be a UUID or an identifier'] }],
       });
     }
     if (!rows[0]) throw notFound('Issue', { id: idOrIdentifier });
-    return { companyId: rows[0].company_id, issueId: rows[0].id };
+    return { companyId: rows[0].company_id, issueId: rows[0].id, issueHasStaleLock: rows[0].has_stale_lock };
   }
 }

@@ -20,7 +20,13 @@ export const ENTITIES = [
 /** Listed explicitly (not globbed) so the same list works compiled, under Jest and in the CLI. */
 export const MIGRATIONS = [InitialSchema1764000000000];
 
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export interface PoolOptions {
+  poolSize?: number;
+  /** Every connection's default lock wait (ownership.md §11), set at connect time rather than per transaction. */
+  lockTimeoutMs?: number;
+}
+
+export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 5000 }: PoolOptions = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -30,7 +36,7 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'clasp' },
+    extra: { max: poolSize, application_name: 'clasp', options: `-c lock_timeout=${lockTimeoutMs}` },
   };
 }
 

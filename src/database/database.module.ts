@@ -10,7 +10,7 @@ export class DatabaseModule {
   static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 500 })],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.lockTimeoutMs }), retryAttempts: 3, retryDelay: 500 })],
       providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner],
       exports: [APP_CONFIG, TransactionRunner],
     };

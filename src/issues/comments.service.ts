@@ -33,7 +33,7 @@ export class CommentsService {
           return replayed;
         }
       }
-      const locked = await this.gate.lockForWrite(em, issueId, clearedEarlier);
+      const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked);
       return this.insert(em, actor, issue, body, commentId);
     });

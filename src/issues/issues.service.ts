@@ -147,7 +147,7 @@ export class IssuesService {
   ): Promise<{ issue: IssueRow; comment?: CommentRow }> {
     return this.tx.run(async (em) => {
       if (dto.blockedByIssueIds) await lockIssuesInOrder(em, companyId, [issueId, ...dto.blockedByIssueIds]);
-      const locked = await this.gate.lockForWrite(em, issueId, clearedEarlier);
+      const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked);
 
       const next = {

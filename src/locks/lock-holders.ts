@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { query } from '../database/sql';
 
 /** The issue columns that make up its two locks (ownership.md §1). */
 export interface IssueLockRow {
@@ -8,30 +9,35 @@ export interface IssueLockRow {
   execution_run_id: string | null;
 }
 
-export type HolderStatus = string | 'missing';
+/** A run row as read under FOR SHARE: enough to judge a lock holder or a caller. */
+export interface LockedRun {
+  status: string;
+  agent_id: string;
+}
+
+export type LockedRuns = Map<string, LockedRun>;
 
 /**
  * Only a `running` run holds a lock. Terminal and missing runs are stale holders, and so are
  * queued ones: a run that never started can neither take nor hold a lock (Paperclip #9874).
  */
-export function holdsLock(status: HolderStatus | undefined): boolean {
-  return status === 'running';
+export function holdsLock(run: LockedRun | undefined): boolean {
+  return run?.status === 'running';
 }
 
 /**
- * Statuses of the given runs, locked FOR SHARE so none can finish while the caller decides on
- * them. Callers lock the issue row first: the lock order is always issue, then run.
+ * The given runs (absent ids are missing runs), locked FOR SHARE so none can finish while the
+ * caller decides on them. Callers lock the issue row first: the lock order is always issue, then run.
  */
-export async function lockRunStatuses(em: EntityManager, runIds: (string | null)[]): Promise<Map<string, HolderStatus>> {
+export async function lockRuns(em: EntityManager, runIds: (string | null | undefined)[]): Promise<LockedRuns> {
   const ids = [...new Set(runIds.filter((id): id is string => !!id))];
-  const statuses = new Map<string, HolderStatus>(ids.map((id) => [id, 'missing']));
-  if (ids.length === 0) return statuses;
-  const rows: { id: string; status: string }[] = await em.query(
-    'SELECT id, status FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE',
+  if (ids.length === 0) return new Map();
+  const rows = await query<LockedRun & { id: string }>(
+    em,
+    'SELECT id, status, agent_id FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE',
     [ids],
   );
-  for (const row of rows) statuses.set(row.id, row.status);
-  return statuses;
+  return new Map(rows.map((row) => [row.id, { status: row.status, agent_id: row.agent_id }]));
 }
 
 /** SQL condition on `issues i`: some lock names a run that is not running (or does not exist). */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service';
-import { returning } from '../database/sql';
-import { HAS_STALE_LOCK_SQL, holdsLock, IssueLockRow, lockRunStatuses } from './lock-holders';
+import { query } from '../database/sql';
+import { HAS_STALE_LOCK_SQL, holdsLock, IssueLockRow, LockedRuns, lockRuns } from './lock-holders';
 
 export type ClearSource = 'request' | 'sweeper' | 'run_finished' | 'run_cancelled' | 'run_timed_out';
 
@@ -28,12 +28,18 @@ export class StaleLockService {
     return this.clearIfStale(em, issue, source);
   }
 
-  /** For an issue row the caller has already locked FOR UPDATE. */
-  async clearIfStale(em: EntityManager, issue: IssueLockRow, source: ClearSource): Promise<ClearedLocks | null> {
+  /**
+   * For an issue row the caller has already locked FOR UPDATE. `runs` may carry the holder runs
+   * already locked FOR SHARE in this transaction (saves a round trip).
+   */
+  async clearIfStale(em: EntityManager, issue: IssueLockRow, source: ClearSource, runs?: LockedRuns): Promise<ClearedLocks | null> {
     if (!issue.checkout_run_id && !issue.execution_run_id) return null;
-    const statuses = await lockRunStatuses(em, [issue.checkout_run_id, issue.execution_run_id]);
-    const stale = (runId: string | null) => (runId && !holdsLock(statuses.get(runId)) ? runId : null);
-    return this.clear(em, issue, stale(issue.checkout_run_id), stale(issue.execution_run_id), Object.fromEntries(statuses), source);
+    const holders = runs ?? (await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id]));
+    const stale = (runId: string | null) => (runId && !holdsLock(holders.get(runId)) ? runId : null);
+    const runStatuses = Object.fromEntries(
+      [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id).map((id) => [id, holders.get(id)?.status ?? 'missing']),
+    );
+    return this.clear(em, issue, stale(issue.checkout_run_id), stale(issue.execution_run_id), runStatuses, source);
   }
 
   /**
@@ -92,7 +98,7 @@ export class StaleLockService {
     source: ClearSource,
   ): Promise<ClearedLocks | null> {
     if (!checkoutRunId && !executionRunId) return null;
-    const updated = await returning<{ id: string }>(
+    const updated = await query<{ id: string }>(
       em,
       `UPDATE issues SET
           checkout_run_id = CASE WHEN $2::uuid IS NOT NULL THEN NULL ELSE checkout_run_id END,

@@ -1,21 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import type { AgentActor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
+import { LockedRun, lockRuns } from '../locks/lock-holders';
 
 /**
  * Fencing (ownership.md §8): the caller's run must exist, be the caller's, and be running.
- * Locks the run FOR SHARE so it cannot finish until the caller's transaction ends; call it only
- * after the issue row is locked (issue, then run).
+ * `run` is the caller's run row as locked FOR SHARE in this transaction (after the issue row:
+ * issue, then run), so it cannot finish until the caller's transaction ends.
  */
-export async function lockCallerRun(em: EntityManager, actor: AgentActor): Promise<string> {
+export function assertLiveCallerRun(actor: AgentActor, run: LockedRun | undefined): string {
   const runId = actor.runId;
   if (!runId) {
     throw new DomainError('run_id_required', 'This needs a run: send X-Paperclip-Run-Id or use a run JWT');
   }
-  const [run]: { agent_id: string; status: string }[] = await em.query(
-    'SELECT agent_id, status FROM heartbeat_runs WHERE id = $1 FOR SHARE',
-    [runId],
-  );
   if (!run || run.agent_id !== actor.agentId) {
     throw new DomainError('run_not_owned', 'The run does not exist or belongs to another agent', { runId, agentId: actor.agentId });
   }
@@ -23,4 +20,10 @@ export async function lockCallerRun(em: EntityManager, actor: AgentActor): Promi
     throw new DomainError('run_not_live', `The run is ${run.status}; only a running run may take or hold an issue`, { runId, runStatus: run.status });
   }
   return runId;
+}
+
+/** Locks the caller's run FOR SHARE and fences on it. */
+export async function lockCallerRun(em: EntityManager, actor: AgentActor): Promise<string> {
+  const runs = actor.runId ? await lockRuns(em, [actor.runId]) : new Map<string, LockedRun>();
+  return assertLiveCallerRun(actor, actor.runId ? runs.get(actor.runId) : undefined);
 }

@@ -30,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
   chmodSync(dir, 0o755); // the postgres user (when we run as root) must reach its data directory
   const port = await freePort();
   const db = await startEmbeddedPostgres(join(dir, 'pg'), port, TEMPLATE_DATABASE);
-  const ds = new DataSource(dataSourceOptions(db.url, 2));
+  const ds = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
   await ds.initialize();
   await migrateOnce(ds);
   await ds.destroy();

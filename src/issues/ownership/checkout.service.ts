@@ -4,8 +4,9 @@ import { AuditService, auditActor } from '../../audit/audit.service';
 import type { Actor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
 import { TransactionRunner } from '../../database/transaction-runner';
+import type { LockedRuns } from '../../locks/lock-holders';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
-import { lockCallerRun } from '../../runs/run-fence';
+import { assertLiveCallerRun } from '../../runs/run-fence';
 import { CheckoutDto } from '../dto/issue.dto';
 import { assertNoUnresolvedBlockers } from '../issue-blockers';
 import { IssueRow, locksFor, updateIssue } from '../issue-row';
@@ -26,11 +27,11 @@ export class CheckoutService {
       throw new DomainError('checkout_as_other_agent', 'An agent can only check out for itself', { agentId: dto.agentId, actorAgentId: actor.agentId });
     }
     return this.tx.run(async (em) => {
-      const locked = await this.gate.lockForWrite(em, issueId, clearedEarlier);
+      const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = locked.issue;
       const agentName = actor.type === 'agent' ? actor.agentName : await this.assignableAgentName(em, dto.agentId, issue.company_id);
       // A board checkout acts on behalf of the agent and leaves the issue unowned for its next run.
-      const runId = actor.type === 'agent' ? await lockCallerRun(em, actor) : null;
+      const runId = actor.type === 'agent' ? assertLiveCallerRun(actor, actor.runId ? locked.runs.get(actor.runId) : undefined) : null;
 
       const heldByAgent = issue.status === 'in_progress' && issue.assignee_agent_id === dto.agentId;
       if (heldByAgent && issue.checkout_run_id === runId && (runId || !issue.execution_run_id)) return issue;
@@ -44,8 +45,8 @@ export class CheckoutService {
         (!issue.assignee_agent_id || issue.assignee_agent_id === dto.agentId) &&
         !issue.checkout_run_id &&
         !issue.execution_run_id;
-      if (!free) throw await this.conflict(em, issue);
-      await assertNoUnresolvedBlockers(em, issue.id);
+      if (!free) throw this.conflict(issue, locked.runs);
+      if (issue.has_unresolved_blockers) await assertNoUnresolvedBlockers(em, issue.id);
 
       const checkedOut = await updateIssue(em, issue.id, {
         ...statusTimestamps(issue.status === 'in_progress' ? null : issue.status, 'in_progress'),
@@ -76,9 +77,8 @@ export class CheckoutService {
     return agent.name;
   }
 
-  private async conflict(em: EntityManager, issue: IssueRow): Promise<DomainError> {
+  private conflict(issue: IssueRow, runs: LockedRuns): DomainError {
     const holder = issue.checkout_run_id ?? issue.execution_run_id;
-    const [run]: { status: string }[] = holder ? await em.query('SELECT status FROM heartbeat_runs WHERE id = $1', [holder]) : [];
     return new DomainError('checkout_conflict', 'The issue cannot be checked out: it is taken or not in an expected status', {
       issueId: issue.id,
       status: issue.status,
@@ -86,7 +86,7 @@ export class CheckoutService {
       assigneeUserId: issue.assignee_user_id,
       checkoutRunId: issue.checkout_run_id,
       executionRunId: issue.execution_run_id,
-      holderRunStatus: holder ? (run?.status ?? 'missing') : null,
+      holderRunStatus: holder ? (runs.get(holder)?.status ?? 'missing') : null,
     });
   }
 }

@@ -3,8 +3,9 @@ import type { EntityManager } from 'typeorm';
 import { AuditService, auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
+import { LockedRuns, lockRuns } from '../../locks/lock-holders';
 import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
-import { lockCallerRun } from '../../runs/run-fence';
+import { assertLiveCallerRun } from '../../runs/run-fence';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
 import { IssueRow, lockIssue, locksFor, updateIssue } from '../issue-row';
 
@@ -13,6 +14,8 @@ export interface LockedIssue {
   issue: IssueRow;
   /** A stale checkout lock cleared just before (by the interceptor or in this transaction). */
   clearedCheckoutRunId: string | null;
+  /** The holder runs and the caller's run, locked FOR SHARE after the issue row. */
+  runs: LockedRuns;
 }
 
 export type GateOptions = {
@@ -31,10 +34,15 @@ export class OwnershipGateService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Locks the issue and clears its stale locks (issue row first, then runs). */
-  async lockForWrite(em: EntityManager, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
+  /**
+   * Locks the issue row, then (one statement) its holder runs and the caller's run, and clears
+   * the locks whose holder is not running.
+   */
+  async lockForWrite(em: EntityManager, actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
     let issue = await lockIssue(em, issueId);
-    const cleared = await this.staleLocks.clearIfStale(em, issue, 'request');
+    const callerRunId = actor.type === 'agent' ? actor.runId : null;
+    const runs = await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id, callerRunId]);
+    const cleared = await this.staleLocks.clearIfStale(em, issue, 'request', runs);
     if (cleared) {
       issue = { ...issue };
       if (cleared.clearedCheckoutRunId) issue.checkout_run_id = null;
@@ -44,7 +52,7 @@ export class OwnershipGateService {
         issue.execution_locked_at = null;
       }
     }
-    return { issue, clearedCheckoutRunId: cleared?.clearedCheckoutRunId ?? clearedEarlier?.clearedCheckoutRunId ?? null };
+    return { issue, runs, clearedCheckoutRunId: cleared?.clearedCheckoutRunId ?? clearedEarlier?.clearedCheckoutRunId ?? null };
   }
 
   /** Throws unless the actor may write; adopts the lock when the rules say so. Returns the (possibly adopted) row. */
@@ -52,7 +60,7 @@ export class OwnershipGateService {
     const { issue } = locked;
     if (actor.type === 'board') return issue;
     // Fencing: a run id, when sent, must be the caller's live run whatever the rule below (§8).
-    const runId = actor.runId ? await lockCallerRun(em, actor) : null;
+    const runId = actor.runId ? assertLiveCallerRun(actor, locked.runs.get(actor.runId)) : null;
     if (!issue.assignee_agent_id) return issue;
     if (issue.assignee_agent_id !== actor.agentId) {
       if (await this.overrides(em, actor, issue.assignee_agent_id)) return issue;

@@ -23,7 +23,7 @@ export class ReleaseService {
 
   async release(actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
     return this.tx.run(async (em) => {
-      const locked = await this.gate.lockForWrite(em, issueId, clearedEarlier);
+      const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked, { release: true });
       // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a release.
       const changes: IssueChanges = { ...NO_LOCKS, assignee_agent_id: null };
