@@ -8,6 +8,10 @@ import { APP_VERSION } from './common/version';
 
 /** Everything main.ts and the e2e tests share: prefix, pipes, filter, Swagger. */
 export function configureApp(app: INestApplication): INestApplication {
+  // API responses are never conditional GETs: skip hashing every body for an ETag.
+  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void; disable(name: string): void };
+  express.set('etag', false);
+  express.disable('x-powered-by');
   app.use(requestIdMiddleware);
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());

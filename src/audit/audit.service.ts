@@ -28,24 +28,33 @@ export function auditActor(actor: Actor): Pick<AuditEntry, 'actorType' | 'actorI
  * Writes audit rows inside the caller's transaction, so a failed audit insert rolls the change
  * back. The table has no foreign keys: inserting never locks operational rows.
  */
+/**
+ * The INSERT for one audit row, numbering its parameters from `firstParam` so it can also ride in
+ * a CTE beside the change it records (issue-row.ts updateIssue): one round trip, one statement.
+ */
+export function auditInsert(entry: AuditEntry, firstParam = 1): { sql: string; params: unknown[] } {
+  const params = [
+    entry.companyId,
+    entry.actorType,
+    entry.actorId,
+    entry.action,
+    entry.entityType,
+    entry.entityId,
+    entry.agentId ?? null,
+    entry.runId ?? null,
+    JSON.stringify(entry.details ?? {}),
+  ];
+  const placeholders = params.map((_, i) => `$${firstParam + i}`).join(', ');
+  return {
+    sql: `INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details) VALUES (${placeholders})`,
+    params,
+  };
+}
+
 @Injectable()
 export class AuditService {
   async record(em: EntityManager, entry: AuditEntry): Promise<void> {
-    await query(
-      em,
-      `INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        entry.companyId,
-        entry.actorType,
-        entry.actorId,
-        entry.action,
-        entry.entityType,
-        entry.entityId,
-        entry.agentId ?? null,
-        entry.runId ?? null,
-        JSON.stringify(entry.details ?? {}),
-      ],
-    );
+    const { sql, params } = auditInsert(entry);
+    await query(em, sql, params);
   }
 }

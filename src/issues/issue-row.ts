@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { notFound } from '../common/domain-error';
+import { AuditEntry, auditInsert } from '../audit/audit.service';
 import { query } from '../database/sql';
 import type { IssuePriority, IssueStatus } from './issue.entity';
 
@@ -72,8 +73,11 @@ export async function readIssue(em: EntityManager, issueId: string): Promise<Iss
   return row;
 }
 
-/** One UPDATE … RETURNING for the changed columns; `DB_NOW` stands for the database clock. */
-export async function updateIssue(em: EntityManager, issueId: string, changes: IssueChanges): Promise<IssueRow> {
+/**
+ * One UPDATE … RETURNING for the changed columns (`DB_NOW` stands for the database clock). With
+ * `audit`, the audit row is inserted by the same statement: atomic with the change, one round trip.
+ */
+export async function updateIssue(em: EntityManager, issueId: string, changes: IssueChanges, audit?: AuditEntry): Promise<IssueRow> {
   const sets: string[] = [];
   const params: unknown[] = [issueId];
   for (const [column, value] of Object.entries(changes)) {
@@ -87,7 +91,13 @@ export async function updateIssue(em: EntityManager, issueId: string, changes: I
     }
   }
   sets.push('updated_at = now()');
-  const [row] = await query<IssueRow>(em, `UPDATE issues SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, params);
+  let sql = `UPDATE issues SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
+  if (audit) {
+    const insert = auditInsert(audit, params.length + 1);
+    params.push(...insert.params);
+    sql = `WITH updated AS (${sql}), audited AS (${insert.sql}) SELECT * FROM updated`;
+  }
+  const [row] = await query<IssueRow>(em, sql, params);
   return row;
 }
 

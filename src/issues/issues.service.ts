@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService, auditActor } from '../audit/audit.service';
+import { AuditEntry, AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
 import { returning } from '../database/sql';
@@ -181,17 +181,11 @@ export class IssuesService {
 
       let updated = issue;
       if (Object.keys(changed).length > 0 || Object.keys(changes).length > 0) {
-        updated = await updateIssue(em, issueId, changes);
-        if (Object.keys(changed).length > 0) {
-          await this.audit.record(em, {
-            companyId,
-            ...auditActor(actor),
-            action: 'issue.updated',
-            entityType: 'issue',
-            entityId: issueId,
-            details: { ...changed, _previous: previous },
-          });
-        }
+        const audit: AuditEntry | undefined =
+          Object.keys(changed).length > 0
+            ? { companyId, ...auditActor(actor), action: 'issue.updated', entityType: 'issue', entityId: issueId, details: { ...changed, _previous: previous } }
+            : undefined;
+        updated = await updateIssue(em, issueId, changes, audit);
       }
       const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment) : undefined;
       return { issue: updated, comment };

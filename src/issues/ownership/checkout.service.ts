@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService, auditActor } from '../../audit/audit.service';
+import { auditActor } from '../../audit/audit.service';
 import type { Actor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
 import { TransactionRunner } from '../../database/transaction-runner';
@@ -19,7 +19,6 @@ export class CheckoutService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
-    private readonly audit: AuditService,
   ) {}
 
   async checkout(actor: Actor, issueId: string, dto: CheckoutDto, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
@@ -48,21 +47,24 @@ export class CheckoutService {
       if (!free) throw this.conflict(issue, locked.runs);
       if (issue.has_unresolved_blockers) await assertNoUnresolvedBlockers(em, issue.id);
 
-      const checkedOut = await updateIssue(em, issue.id, {
-        ...statusTimestamps(issue.status === 'in_progress' ? null : issue.status, 'in_progress'),
-        status: 'in_progress',
-        assignee_agent_id: dto.agentId,
-        ...locksFor(runId, agentName),
-      });
-      await this.audit.record(em, {
-        companyId: issue.company_id,
-        ...auditActor(actor),
-        action: 'issue.checked_out',
-        entityType: 'issue',
-        entityId: issue.id,
-        details: { agentId: dto.agentId, runId, previousStatus: issue.status, onBehalf: actor.type === 'board' },
-      });
-      return checkedOut;
+      return updateIssue(
+        em,
+        issue.id,
+        {
+          ...statusTimestamps(issue.status === 'in_progress' ? null : issue.status, 'in_progress'),
+          status: 'in_progress',
+          assignee_agent_id: dto.agentId,
+          ...locksFor(runId, agentName),
+        },
+        {
+          companyId: issue.company_id,
+          ...auditActor(actor),
+          action: 'issue.checked_out',
+          entityType: 'issue',
+          entityId: issue.id,
+          details: { agentId: dto.agentId, runId, previousStatus: issue.status, onBehalf: actor.type === 'board' },
+        },
+      );
     });
   }
 

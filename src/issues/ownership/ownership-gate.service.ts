@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { AuditService, auditActor } from '../../audit/audit.service';
+import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
 import { LockedRuns, lockRuns } from '../../locks/lock-holders';
@@ -29,10 +29,7 @@ export type GateOptions = {
  */
 @Injectable()
 export class OwnershipGateService {
-  constructor(
-    private readonly staleLocks: StaleLockService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly staleLocks: StaleLockService) {}
 
   /**
    * Locks the issue row, then (one statement) its holder runs and the caller's run, and clears
@@ -85,8 +82,7 @@ export class OwnershipGateService {
 
   /** Gives both locks to the caller's run and audits the adoption. */
   async adopt(em: EntityManager, actor: AgentActor, issue: IssueRow, runId: string, previousCheckoutRunId: string | null): Promise<IssueRow> {
-    const adopted = await updateIssue(em, issue.id, locksFor(runId, actor.agentName));
-    await this.audit.record(em, {
+    return updateIssue(em, issue.id, locksFor(runId, actor.agentName), {
       companyId: issue.company_id,
       ...auditActor(actor),
       action: 'issue.checkout_lock_adopted',
@@ -96,7 +92,6 @@ export class OwnershipGateService {
         ? { previousCheckoutRunId, reason: 'stale_checkout_run', runId }
         : { previousCheckoutRunId: null, runId },
     });
-    return adopted;
   }
 
   /** Whether the caller may act on another agent's issue: its manager (any depth), a CEO, or canManageCheckouts. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, auditActor } from '../../audit/audit.service';
+import { auditActor } from '../../audit/audit.service';
 import type { Actor, BoardActor } from '../../auth/actor';
 import { TransactionRunner } from '../../database/transaction-runner';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
@@ -18,7 +18,6 @@ export class ReleaseService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
-    private readonly audit: AuditService,
   ) {}
 
   async release(actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
@@ -28,8 +27,7 @@ export class ReleaseService {
       // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a release.
       const changes: IssueChanges = { ...NO_LOCKS, assignee_agent_id: null };
       if (issue.status === 'in_progress') Object.assign(changes, statusTimestamps('in_progress', 'todo'), { status: 'todo' });
-      const released = await updateIssue(em, issue.id, changes);
-      await this.audit.record(em, {
+      return updateIssue(em, issue.id, changes, {
         companyId: issue.company_id,
         ...auditActor(actor),
         action: 'issue.released',
@@ -37,13 +35,12 @@ export class ReleaseService {
         entityId: issue.id,
         details: {
           previousStatus: issue.status,
-          status: released.status,
+          status: changes.status ?? issue.status,
           previousAssigneeAgentId: issue.assignee_agent_id,
           previousCheckoutRunId: issue.checkout_run_id,
           previousExecutionRunId: issue.execution_run_id,
         },
       });
-      return released;
     });
   }
 
@@ -54,8 +51,7 @@ export class ReleaseService {
       const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id };
       const changes: IssueChanges = { ...NO_LOCKS };
       if (clearAssignee) changes.assignee_agent_id = null;
-      const released = await updateIssue(em, issue.id, changes);
-      await this.audit.record(em, {
+      const released = await updateIssue(em, issue.id, changes, {
         companyId: issue.company_id,
         ...auditActor(actor),
         action: 'issue.admin_force_release',
