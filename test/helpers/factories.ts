@@ -1,3 +1,4 @@
+import type { IssueStatus } from '../../src/issues/issue.entity';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { TestApp } from './test-app';
 
@@ -112,4 +113,69 @@ export async function createAgentKey(t: TestApp, agentId: string, asKey = t.admi
 /** Sets an agent's status through the API (e.g. `terminated`). */
 export async function setAgentStatus(t: TestApp, agentId: string, status: 'active' | 'paused' | 'terminated'): Promise<void> {
   await t.http().patch(`/api/agents/${agentId}`).set(bearer(t.adminKey)).send({ status }).expect(200);
+}
+
+export interface SeedIssueFields {
+  title?: string;
+  description?: string | null;
+  status?: IssueStatus;
+  priority?: 'critical' | 'high' | 'medium' | 'low';
+  assigneeAgentId?: string | null;
+  assigneeUserId?: string | null;
+  checkoutRunId?: string | null;
+  executionRunId?: string | null;
+  /** Defaults to 'seeded-agent' when an execution run is given. */
+  executionAgentNameKey?: string | null;
+  parentId?: string | null;
+  /** SQL-free: an ISO timestamp for updated_at (ordering tests). */
+  updatedAt?: string;
+  startedAt?: string | null;
+  completedAt?: string | null;
+}
+
+export interface SeededIssue {
+  id: string;
+  identifier: string;
+  issueNumber: number;
+}
+
+/**
+ * Inserts an issues row directly, as a crash would leave it (locks included). Numbers it through
+ * the company counter, as the API does, so identifiers stay PREFIX-N and unique.
+ */
+export async function seedIssue(t: TestApp, company: Pick<CompanyFixture, 'id'>, fields: SeedIssueFields = {}): Promise<SeededIssue> {
+  const status = fields.status ?? 'todo';
+  const executionRunId = fields.executionRunId ?? null;
+  const { rows } = await t.db.query(
+    `WITH c AS (UPDATE companies SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter, issue_prefix)
+     INSERT INTO issues (company_id, title, description, status, priority, assignee_agent_id, assignee_user_id,
+                         checkout_run_id, execution_run_id, execution_agent_name_key, execution_locked_at,
+                         parent_id, issue_number, identifier, started_at, completed_at, cancelled_at, updated_at)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::uuid, $10, CASE WHEN $9::uuid IS NOT NULL THEN now() END,
+            $11, c.issue_counter, c.issue_prefix || '-' || c.issue_counter,
+            CASE WHEN $12::boolean THEN $13::timestamptz END,
+            CASE WHEN $4 = 'done' THEN coalesce($14::timestamptz, now()) END,
+            CASE WHEN $4 = 'cancelled' THEN now() END,
+            coalesce($15::timestamptz, now())
+       FROM c
+     RETURNING id, identifier, issue_number`,
+    [
+      company.id,
+      fields.title ?? 'Seeded issue',
+      fields.description ?? null,
+      status,
+      fields.priority ?? 'medium',
+      fields.assigneeAgentId ?? null,
+      fields.assigneeUserId ?? null,
+      fields.checkoutRunId ?? null,
+      executionRunId,
+      executionRunId ? (fields.executionAgentNameKey ?? 'seeded-agent') : null,
+      fields.parentId ?? null,
+      fields.startedAt !== undefined ? fields.startedAt !== null : status === 'in_progress',
+      fields.startedAt ?? new Date().toISOString(),
+      fields.completedAt ?? null,
+      fields.updatedAt ?? null,
+    ],
+  );
+  return { id: rows[0].id, identifier: rows[0].identifier, issueNumber: rows[0].issue_number };
 }

@@ -1,6 +1,6 @@
-import { bearer, seedRun } from '../helpers/factories';
+import { bearer, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, checkout, createIssue, issueRow, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, checkout, createIssue, issueRow, world } from './issue-helpers';
 
 /**
  * ownership.md §10: every mutation writes its audit row in the same transaction. A test-only

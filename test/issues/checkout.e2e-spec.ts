@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, checkout, createIssue, issueRow, lockColumns, NO_LOCK_COLUMNS, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, checkout, createIssue, issueRow, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
 /** ownership.md §3 (checkout) and §8 (run ids on requests). */
 describe('POST /api/issues/:id/checkout', () => {

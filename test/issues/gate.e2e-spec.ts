@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, checkout, createIssue, issueRow, missingRunId, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, checkout, createIssue, issueRow, missingRunId, world } from './issue-helpers';
 
 /** ownership.md §4: the ownership gate on PATCH and comments (release has its own file). */
 describe('ownership-gated writes: PATCH and comments', () => {

@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, checkout, createIssue, issueRow, IssueStatus, lockColumns, NO_LOCK_COLUMNS, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, checkout, createIssue, issueRow, IssueStatus, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
 /** ownership.md §2: the invariants enforced on every write, and the agent transition table. */
 describe('issue invariants and status transitions', () => {

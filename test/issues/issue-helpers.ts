@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentFixture, bearer, CompanyFixture, createAgent, createCompany, seedRun } from '../helpers/factories';
+import type { ActivityRow } from '../../src/audit/activity.dto';
+import type { IssueRow } from '../../src/issues/issue-row';
 import type { TestApp } from '../helpers/test-app';
 
 /** Helpers shared by the issue-ownership e2e suite (test/issues/*.e2e-spec.ts). */
@@ -15,88 +17,8 @@ export function asAgent(agent: Pick<AgentFixture, 'key'>, runId?: string | null)
 /** A run id that names no heartbeat_runs row (a lock on it is stale: a missing run counts as terminal). */
 export const missingRunId = () => randomUUID();
 
-export interface SeedIssueFields {
-  title?: string;
-  description?: string | null;
-  status?: IssueStatus;
-  priority?: 'critical' | 'high' | 'medium' | 'low';
-  assigneeAgentId?: string | null;
-  assigneeUserId?: string | null;
-  checkoutRunId?: string | null;
-  executionRunId?: string | null;
-  /** Defaults to 'seeded-agent' when an execution run is given. */
-  executionAgentNameKey?: string | null;
-  parentId?: string | null;
-  /** SQL-free: an ISO timestamp for updated_at (ordering tests). */
-  updatedAt?: string;
-  startedAt?: string | null;
-  completedAt?: string | null;
-}
-
-export interface SeededIssue {
-  id: string;
-  identifier: string;
-  issueNumber: number;
-}
-
-/**
- * Inserts an issues row directly, as a crash would leave it (locks included). Numbers it through
- * the company counter, as the API does, so identifiers stay PREFIX-N and unique.
- */
-export async function seedIssue(t: TestApp, company: Pick<CompanyFixture, 'id'>, fields: SeedIssueFields = {}): Promise<SeededIssue> {
-  const status = fields.status ?? 'todo';
-  const executionRunId = fields.executionRunId ?? null;
-  const { rows } = await t.db.query(
-    `WITH c AS (UPDATE companies SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter, issue_prefix)
-     INSERT INTO issues (company_id, title, description, status, priority, assignee_agent_id, assignee_user_id,
-                         checkout_run_id, execution_run_id, execution_agent_name_key, execution_locked_at,
-                         parent_id, issue_number, identifier, started_at, completed_at, cancelled_at, updated_at)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::uuid, $10, CASE WHEN $9::uuid IS NOT NULL THEN now() END,
-            $11, c.issue_counter, c.issue_prefix || '-' || c.issue_counter,
-            CASE WHEN $12::boolean THEN $13::timestamptz END,
-            CASE WHEN $4 = 'done' THEN coalesce($14::timestamptz, now()) END,
-            CASE WHEN $4 = 'cancelled' THEN now() END,
-            coalesce($15::timestamptz, now())
-       FROM c
-     RETURNING id, identifier, issue_number`,
-    [
-      company.id,
-      fields.title ?? 'Seeded issue',
-      fields.description ?? null,
-      status,
-      fields.priority ?? 'medium',
-      fields.assigneeAgentId ?? null,
-      fields.assigneeUserId ?? null,
-      fields.checkoutRunId ?? null,
-      executionRunId,
-      executionRunId ? (fields.executionAgentNameKey ?? 'seeded-agent') : null,
-      fields.parentId ?? null,
-      fields.startedAt !== undefined ? fields.startedAt !== null : status === 'in_progress',
-      fields.startedAt ?? new Date().toISOString(),
-      fields.completedAt ?? null,
-      fields.updatedAt ?? null,
-    ],
-  );
-  return { id: rows[0].id, identifier: rows[0].identifier, issueNumber: rows[0].issue_number };
-}
-
-export interface IssueDbRow {
-  id: string;
-  company_id: string;
-  status: IssueStatus;
-  priority: string;
-  title: string;
-  assignee_agent_id: string | null;
-  assignee_user_id: string | null;
-  checkout_run_id: string | null;
-  execution_run_id: string | null;
-  execution_agent_name_key: string | null;
-  execution_locked_at: Date | null;
-  started_at: Date | null;
-  completed_at: Date | null;
-  cancelled_at: Date | null;
-  updated_at: Date;
-}
+/** The issue row as PostgreSQL returns it (the same shape the service works on). */
+export type IssueDbRow = IssueRow;
 
 /** The issue row as PostgreSQL holds it (for assertions that must not trust the API's answer). */
 export async function issueRow(t: TestApp, issueId: string): Promise<IssueDbRow> {
@@ -117,19 +39,7 @@ export function lockColumns(row: IssueDbRow) {
 
 export const NO_LOCK_COLUMNS = { checkout_run_id: null, execution_run_id: null, execution_agent_name_key: null, execution_locked_at: null };
 
-export interface AuditRow {
-  id: string;
-  company_id: string | null;
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  agent_id: string | null;
-  run_id: string | null;
-  details: Record<string, unknown>;
-  created_at: Date;
-}
+export type AuditRow = ActivityRow;
 
 /** activity_log rows of an issue, oldest first; only `action` when given. */
 export async function auditRows(t: TestApp, issueId: string, action?: string): Promise<AuditRow[]> {

@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, createCompany, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, createCompany, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { adminUserId, asAgent, auditRows, createIssue, seedIssue, world } from './issue-helpers';
+import { adminUserId, asAgent, auditRows, createIssue, world } from './issue-helpers';
 
 /** api.md §5: create, read and list issues; ids, errors and validation. */
 describe('issues CRUD', () => {

@@ -1,6 +1,6 @@
-import { AgentFixture, bearer, createAgent, createCompany, seedRun } from '../helpers/factories';
+import { AgentFixture, bearer, createAgent, createCompany, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, AuditRow, auditRows, createIssue, issueRow, seedIssue } from './issue-helpers';
+import { asAgent, AuditRow, auditRows, createIssue, issueRow } from './issue-helpers';
 
 /**
  * Real concurrent HTTP requests against one issue. Assertions count outcomes and check the final

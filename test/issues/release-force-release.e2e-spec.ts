@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, checkout, createIssue, issueRow, lockColumns, NO_LOCK_COLUMNS, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, checkout, createIssue, issueRow, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
 /** ownership.md §5 (release) and §9 (admin force-release). */
 describe('release and admin force-release', () => {

@@ -1,6 +1,6 @@
-import { bearer, createAgent, seedRun } from '../helpers/factories';
+import { bearer, createAgent, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, issueRow, lockColumns, missingRunId, NO_LOCK_COLUMNS, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, issueRow, lockColumns, missingRunId, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
 /** ownership.md §6: stale-lock clearing on the ownership-checked routes. */
 describe('stale-lock clearing', () => {

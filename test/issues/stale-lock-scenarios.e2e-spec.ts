@@ -1,6 +1,6 @@
-import { bearer, createAgent, createBoardUser, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, issueRow, lockColumns, NO_LOCK_COLUMNS, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, issueRow, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
 /**
  * The three scenarios of the original stale-lock fix (ownership.md §4–§6, §9), each seeded with

@@ -1,8 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { Response } from 'supertest';
-import { bearer, createAgent, seedRun } from '../helpers/factories';
+import { bearer, createAgent, seedIssue, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { asAgent, auditRows, createIssue, issueRow, seedIssue, world } from './issue-helpers';
+import { asAgent, auditRows, createIssue, issueRow, world } from './issue-helpers';
 
 /**
  * Deterministic interleavings (ownership.md §4, §6, §11): the test holds the issue row lock in its

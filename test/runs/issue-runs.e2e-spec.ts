@@ -18,7 +18,7 @@ describe('GET /api/issues/:id/runs', () => {
   afterAll(() => t.close());
 
   it('lists the runs woken for the issue, named in its activity, or holding its locks, newest first', async () => {
-    const issue = await seedIssue(t, { companyId: company.id, issuePrefix: company.issuePrefix, status: 'todo' });
+    const issue = await seedIssue(t, { companyId: company.id, status: 'todo' });
     const wokenFor = await invokeRun(t, agent, agent.key, { issueId: issue.id });
     const audited = await liveRun(t, agent);
     await t.db.query(
@@ -34,7 +34,7 @@ describe('GET /api/issues/:id/runs', () => {
       [issue.id, agent.id, checkout.runId, execution.runId],
     );
     const unrelated = await liveRun(t, agent);
-    const otherIssue = await seedIssue(t, { companyId: company.id, issuePrefix: company.issuePrefix, status: 'todo' });
+    const otherIssue = await seedIssue(t, { companyId: company.id, status: 'todo' });
     await invokeRun(t, agent, agent.key, { issueId: otherIssue.id });
 
     const expected = [execution.runId, checkout.runId, audited.runId, wokenFor.id];
@@ -52,7 +52,7 @@ describe('GET /api/issues/:id/runs', () => {
   });
 
   it('answers an empty list for an issue no run touched', async () => {
-    const issue = await seedIssue(t, { companyId: company.id, issuePrefix: company.issuePrefix, status: 'backlog' });
+    const issue = await seedIssue(t, { companyId: company.id, status: 'backlog' });
     expect((await t.http().get(`/api/issues/${issue.id}/runs`).set(bearer(agent.key)).expect(200)).body).toEqual([]);
   });
 
@@ -62,7 +62,7 @@ describe('GET /api/issues/:id/runs', () => {
     expect((await t.http().get('/api/issues/not!an!id/runs').set(bearer(viewer.key)).expect(400)).body.code).toBe('validation_failed');
     const other = await createCompany(t);
     const outsider = await createAgent(t, other.id);
-    const issue = await seedIssue(t, { companyId: company.id, issuePrefix: company.issuePrefix, status: 'todo' });
+    const issue = await seedIssue(t, { companyId: company.id, status: 'todo' });
     expect((await t.http().get(`/api/issues/${issue.id}/runs`).set(bearer(outsider.key)).expect(403)).body.code).toBe('company_access_denied');
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentFixture, bearer, CompanyFixture, createAgent, createCompany, seedRun } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { SweeperService } from '../../src/runs/sweeper.service';
-import { activityFor, backdateRun, invokeRun, issueLocks, liveRun, runRow, seedIssue } from './run-helpers';
+import { activityFor, backdateRun, invokeRun, issueLocks, liveRun, runRow, seedIssueLockedBy } from './run-helpers';
 
 /** ownership.md §7: a running run that stops heartbeating is timed out by the database clock and loses its locks. */
 describe('leases and the sweeper', () => {
@@ -21,15 +21,7 @@ describe('leases and the sweeper', () => {
   });
   afterAll(() => t.close());
 
-  const lockedBy = (runId: string) =>
-    seedIssue(t, {
-      companyId: company.id,
-      issuePrefix: company.issuePrefix,
-      assigneeAgentId: agent.id,
-      checkoutRunId: runId,
-      executionRunId: runId,
-      executionAgentNameKey: agent.name.toLowerCase(),
-    });
+  const lockedBy = (runId: string) => seedIssueLockedBy(t, company, agent, runId);
 
   it('times out a silent run, audits heartbeat.timed_out as system and clears its locks (source run_timed_out)', async () => {
     const { runId } = await liveRun(t, agent);

@@ -51,7 +51,7 @@ describe('heartbeat run lifecycle', () => {
     });
 
     it('keeps invocationSource, triggerDetail, issueId and reason', async () => {
-      const issue = await seedIssue(t, { companyId: company.id, issuePrefix: company.issuePrefix, status: 'todo' });
+      const issue = await seedIssue(t, { companyId: company.id, status: 'todo' });
       const body = { invocationSource: 'assignment', triggerDetail: 'assigned PAP-1', issueId: issue.id, reason: 'new work' };
       const res = await t.http().post(`/api/agents/${agent.id}/heartbeat/invoke`).set(bearer(agent.key)).send(body).expect(202);
       expect(res.body).toMatchObject({ invocationSource: 'assignment', triggerDetail: 'assigned PAP-1', issueId: issue.id });
@@ -116,7 +116,7 @@ describe('heartbeat run lifecycle', () => {
     });
 
     it('refuses an issueId of another company or of no issue (422 invalid_reference)', async () => {
-      const foreign = await seedIssue(t, { companyId: outsider.company.id, issuePrefix: outsider.company.issuePrefix, status: 'todo' });
+      const foreign = await seedIssue(t, { companyId: outsider.company.id, status: 'todo' });
       for (const issueId of [foreign.id, randomUUID()]) {
         const res = await t.http().post(`/api/agents/${agent.id}/heartbeat/invoke`).set(bearer(agent.key)).send({ issueId }).expect(422);
         expect(res.body.code).toBe('invalid_reference');

@@ -1,7 +1,7 @@
 import { AgentFixture, CompanyFixture, createAgent, createCompany } from '../helpers/factories';
 import type { TestApp } from '../helpers/test-app';
 import { SweeperService, SweepResult } from '../../src/runs/sweeper.service';
-import { activityFor, backdateRun, issueLocks, liveRun, runRow, seedIssue } from './run-helpers';
+import { activityFor, backdateRun, issueLocks, liveRun, runRow, seedIssueLockedBy } from './run-helpers';
 import { ServerFleet, startFleet } from './two-processes';
 
 /** ownership.md §11: several processes sweep one database; each silent run is timed out exactly once. */
@@ -23,14 +23,7 @@ describe('two server processes sweeping one database', () => {
     const runs = [];
     for (let i = 0; i < count; i++) {
       const { runId } = await liveRun(t, agent);
-      const issue = await seedIssue(t, {
-        companyId: company.id,
-        issuePrefix: company.issuePrefix,
-        assigneeAgentId: agent.id,
-        checkoutRunId: runId,
-        executionRunId: runId,
-        executionAgentNameKey: agent.name.toLowerCase(),
-      });
+      const issue = await seedIssueLockedBy(t, company, agent, runId);
       await backdateRun(t, runId, fleet.config.runLeaseSeconds + 10);
       runs.push({ runId, issueId: issue.id });
     }

@@ -1,6 +1,6 @@
 import { AgentFixture, bearer, BoardUserFixture, CompanyFixture, createAgent, createBoardUser, createCompany, seedRun } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { activityFor, invokeRun, issueLocks, liveRun, seedIssue } from './run-helpers';
+import { activityFor, invokeRun, issueLocks, liveRun, seedIssueLockedBy } from './run-helpers';
 
 /** ownership.md §7: a run's end clears, in the same transaction, every lock naming it, and only those. */
 describe('locks are released when a run ends', () => {
@@ -18,15 +18,7 @@ describe('locks are released when a run ends', () => {
   afterAll(() => t.close());
 
   const lockedBy = (runId: string, extra: { checkoutRunId?: string | null; executionRunId?: string | null } = {}) =>
-    seedIssue(t, {
-      companyId: company.id,
-      issuePrefix: company.issuePrefix,
-      assigneeAgentId: agent.id,
-      checkoutRunId: runId,
-      executionRunId: runId,
-      executionAgentNameKey: agent.name.toLowerCase(),
-      ...extra,
-    });
+    seedIssueLockedBy(t, company, agent, runId, extra);
 
   it('finishing clears both locks; the issue stays in_progress and assigned; one audit row with source run_finished', async () => {
     const { runId, token } = await liveRun(t, agent);

@@ -1,6 +1,6 @@
-import { randomInt } from 'node:crypto';
+import type { ActivityRow as ActivityLogRow } from '../../src/audit/activity.dto';
+import { AgentFixture, bearer, CompanyFixture, SeededIssue, SeedIssueFields, seedIssue as seedIssueRow } from '../helpers/factories';
 import type { TestApp } from '../helpers/test-app';
-import { AgentFixture, bearer } from '../helpers/factories';
 
 /** POST …/heartbeat/invoke as `token` (default: the agent's own key); expects 202. */
 export async function invokeRun(t: TestApp, agent: Pick<AgentFixture, 'id' | 'key'>, token = agent.key, body: Record<string, unknown> = {}) {
@@ -15,45 +15,31 @@ export async function liveRun(t: TestApp, agent: Pick<AgentFixture, 'id' | 'key'
   return { runId: run.id, token: started.body.token };
 }
 
-export interface SeededIssue {
-  id: string;
-  identifier: string;
+/** An issue row inserted directly (in_progress unless told otherwise), as a crash would leave it. */
+export function seedIssue(
+  t: TestApp,
+  fields: SeedIssueFields & { companyId: string },
+): Promise<SeededIssue> {
+  const { companyId, ...rest } = fields;
+  return seedIssueRow(t, { id: companyId }, { status: 'in_progress', ...rest });
 }
 
-/** An issue row written straight into the table, locks included, as a run would have left it. */
-export async function seedIssue(
+/** An in_progress issue of `agent` whose checkout and execution locks name `runId`. */
+export function seedIssueLockedBy(
   t: TestApp,
-  fields: {
-    companyId: string;
-    issuePrefix: string;
-    assigneeAgentId?: string | null;
-    checkoutRunId?: string | null;
-    executionRunId?: string | null;
-    executionAgentNameKey?: string | null;
-    status?: string;
-  },
+  company: Pick<CompanyFixture, 'id'>,
+  agent: Pick<AgentFixture, 'id' | 'name'>,
+  runId: string,
+  extra: Pick<SeedIssueFields, 'checkoutRunId' | 'executionRunId'> = {},
 ): Promise<SeededIssue> {
-  const number = randomInt(100_000, 999_999_999);
-  const identifier = `${fields.issuePrefix}-${number}`;
-  const executionRunId = fields.executionRunId ?? null;
-  const { rows } = await t.db.query(
-    `INSERT INTO issues (company_id, title, status, priority, assignee_agent_id, checkout_run_id, execution_run_id,
-                         execution_agent_name_key, execution_locked_at, started_at, issue_number, identifier)
-     VALUES ($1, 'Seeded issue', $2, 'medium', $3, $4, $5, $6, CASE WHEN $5::uuid IS NOT NULL THEN now() END,
-             CASE WHEN $2 = 'in_progress' THEN now() END, $7, $8)
-     RETURNING id`,
-    [
-      fields.companyId,
-      fields.status ?? 'in_progress',
-      fields.assigneeAgentId ?? null,
-      fields.checkoutRunId ?? null,
-      executionRunId,
-      executionRunId ? (fields.executionAgentNameKey ?? 'agent') : null,
-      number,
-      identifier,
-    ],
-  );
-  return { id: rows[0].id, identifier };
+  return seedIssueRow(t, company, {
+    status: 'in_progress',
+    assigneeAgentId: agent.id,
+    checkoutRunId: runId,
+    executionRunId: runId,
+    executionAgentNameKey: agent.name.toLowerCase(),
+    ...extra,
+  });
 }
 
 export interface IssueLocks {
@@ -74,16 +60,8 @@ export async function issueLocks(t: TestApp, issueId: string): Promise<IssueLock
   return rows[0];
 }
 
-export interface ActivityRow {
-  actor_type: string;
-  actor_id: string;
-  action: string;
-  entity_type: string;
-  entity_id: string;
-  agent_id: string | null;
-  run_id: string | null;
-  details: Record<string, any>;
-}
+/** An activity_log row; `details` loosely typed so tests can reach into it. */
+export type ActivityRow = Omit<ActivityLogRow, 'details'> & { details: Record<string, any> };
 
 export async function activityFor(t: TestApp, entityId: string, action?: string): Promise<ActivityRow[]> {
   const { rows } = await t.db.query(
