@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import type { Actor, RequestScope } from '../auth/actor';
@@ -8,7 +8,8 @@ import { CommentsService } from './comments.service';
 import { CommentResponse, CreateCommentDto, ListCommentsQuery } from './dto/comment.dto';
 import { validIdempotencyKey } from './idempotency';
 import { toCommentResponse } from './issue-response';
-import { RequestWithClearedLocks, StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+import type { ClearedLocks } from '../locks/stale-lock.service';
+import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
 
 @ApiTags('issues')
 @ApiNotFoundResponse({ type: ErrorBody })
@@ -25,20 +26,18 @@ export class CommentsController {
   }
 
   @Post()
-  @Access({ board: 'operator', agent: true })
-  @UseInterceptors(StaleLockInterceptor)
+  @OwnershipChecked()
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried request with the same key returns the first comment' })
-  @ApiHeader({ name: 'X-Paperclip-Run-Id', required: false })
   @ApiCreatedResponse({ type: CommentResponse })
   @ApiConflictResponse({ type: ErrorBody, description: 'run_ownership_conflict, checked_out_by_other_agent, run_not_live' })
   async create(
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: CreateCommentDto,
-    @Req() request: RequestWithClearedLocks,
+    @ClearedBefore() cleared: ClearedLocks | null,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CommentResponse> {
-    const comment = await this.comments.create(actor, scope.issueId as string, dto.body, validIdempotencyKey(idempotencyKey), request.clearedLocks ?? null);
+    const comment = await this.comments.create(actor, scope.issueId as string, dto.body, validIdempotencyKey(idempotencyKey), cleared);
     return toCommentResponse(comment);
   }
 }

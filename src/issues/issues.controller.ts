@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -12,9 +12,9 @@ import { toCommentResponse, toIssueResponse } from './issue-response';
 import { IssuesService } from './issues.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { ReleaseService } from './ownership/release.service';
-import { RequestWithClearedLocks, StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+import type { ClearedLocks } from '../locks/stale-lock.service';
+import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
 
-const RUN_ID_HEADER_DOC = { name: 'X-Paperclip-Run-Id', required: false, description: 'The caller run (agents); must match the run JWT claim' };
 const ISSUE_ID_PARAM = { name: 'id', description: 'Issue uuid or identifier (e.g. PAP-12, case-insensitive)' };
 
 @ApiTags('issues')
@@ -58,19 +58,17 @@ export class IssuesController {
   }
 
   @Patch('issues/:id')
-  @Access({ board: 'operator', agent: true })
-  @UseInterceptors(StaleLockInterceptor)
+  @OwnershipChecked()
   @ApiParam(ISSUE_ID_PARAM)
-  @ApiHeader(RUN_ID_HEADER_DOC)
   @ApiOkResponse({ type: IssueResponse, description: 'The issue, plus `comment` when one was posted' })
   @ApiConflictResponse({ type: ErrorBody, description: 'run_ownership_conflict, checked_out_by_other_agent, illegal_transition, run_not_live, issue_busy' })
   async update(
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: UpdateIssueDto,
-    @Req() request: RequestWithClearedLocks,
+    @ClearedBefore() cleared: ClearedLocks | null,
   ): Promise<IssueResponse & { comment?: unknown }> {
-    const result = await this.issues.update(actor, scope.companyId as string, scope.issueId as string, dto, request.clearedLocks ?? null);
+    const result = await this.issues.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
     const response: IssueResponse & { comment?: unknown } = toIssueResponse(result.issue);
     if (result.comment) response.comment = toCommentResponse(result.comment);
     return response;
@@ -78,31 +76,27 @@ export class IssuesController {
 
   @Post('issues/:id/checkout')
   @HttpCode(200)
-  @Access({ board: 'operator', agent: true })
-  @UseInterceptors(StaleLockInterceptor)
+  @OwnershipChecked()
   @ApiParam(ISSUE_ID_PARAM)
-  @ApiHeader(RUN_ID_HEADER_DOC)
   @ApiOkResponse({ type: IssueResponse })
   @ApiConflictResponse({ type: ErrorBody, description: 'checkout_conflict (details: issueId, status, assigneeAgentId, checkoutRunId, executionRunId, holderRunStatus), run_not_live' })
   async checkout(
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: CheckoutDto,
-    @Req() request: RequestWithClearedLocks,
+    @ClearedBefore() cleared: ClearedLocks | null,
   ): Promise<IssueResponse> {
-    return toIssueResponse(await this.checkouts.checkout(actor, scope.issueId as string, dto, request.clearedLocks ?? null));
+    return toIssueResponse(await this.checkouts.checkout(actor, scope.issueId as string, dto, cleared));
   }
 
   @Post('issues/:id/release')
   @HttpCode(200)
-  @Access({ board: 'operator', agent: true })
-  @UseInterceptors(StaleLockInterceptor)
+  @OwnershipChecked()
   @ApiParam(ISSUE_ID_PARAM)
-  @ApiHeader(RUN_ID_HEADER_DOC)
   @ApiOkResponse({ type: IssueResponse })
   @ApiConflictResponse({ type: ErrorBody, description: 'not_issue_assignee, run_ownership_conflict, run_not_live' })
-  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope, @Req() request: RequestWithClearedLocks): Promise<IssueResponse> {
-    return toIssueResponse(await this.releases.release(actor, scope.issueId as string, request.clearedLocks ?? null));
+  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope, @ClearedBefore() cleared: ClearedLocks | null): Promise<IssueResponse> {
+    return toIssueResponse(await this.releases.release(actor, scope.issueId as string, cleared));
   }
 
   @Post('issues/:id/admin/force-release')
