@@ -46,7 +46,8 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(`Clasp: invalid configuration: ${error.message}`);
   } else {
-    console.error(`Clasp failed to start: ${(error as Error)?.stack ?? error}`);
+    const detail = process.env.LOG_LEVEL === 'debug' ? (error as Error)?.stack : (error as Error)?.message;
+    console.error(`Clasp failed to start: ${detail ?? error}`);
   }
   process.exit(1);
 });
