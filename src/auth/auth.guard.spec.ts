@@ -8,6 +8,7 @@ import { AuthGuard } from './auth.guard';
 import type { CompanyAccessService } from './company-access.service';
 import type { CredentialsService } from './credentials.service';
 import type { ScopeResolverService } from './scope-resolver.service';
+import type { LookupRunner } from '../database/lookup-runner';
 
 const board = (overrides: Partial<BoardActor> = {}): BoardActor => ({ type: 'board', userId: 'u1', isInstanceAdmin: false, keyId: 'k1', ...overrides });
 const agent = (overrides: Partial<AgentActor> = {}): AgentActor => ({
@@ -24,14 +25,18 @@ interface Setup {
 
 function setup({ metadata = {}, actor = board(), headers = { authorization: 'Bearer token' }, params = {}, scopeCompany = null }: Setup) {
   const reflector = { getAllAndOverride: jest.fn((key: string) => (metadata as Record<string, unknown>)[key]) } as unknown as Reflector;
-  const credentials = { authenticate: jest.fn(async () => ({ ...actor })) };
-  const scopes = { resolve: jest.fn(async () => (scopeCompany ? { companyId: scopeCompany, issueId: null } : null)) };
+  const credentials = { lookup: jest.fn(() => ({ sql: 'credential', params: [], interpret: async () => ({ ...actor }) })) };
+  const scopes = {
+    lookup: jest.fn(() => (scopeCompany ? { sql: 'scope', params: [], interpret: async () => ({ companyId: scopeCompany, issueId: null }) } : null)),
+  };
   const companyAccess = { assertCompany: jest.fn(async () => undefined) };
+  const lookups = { rows: jest.fn(async (all: unknown[]) => all.map(() => undefined)) };
   const guard = new AuthGuard(
     reflector,
     credentials as unknown as CredentialsService,
     scopes as unknown as ScopeResolverService,
     companyAccess as unknown as CompanyAccessService,
+    lookups as unknown as LookupRunner,
   );
   const request: Record<string, unknown> = { params, header: (name: string) => headers[name.toLowerCase()] };
   const context = {
@@ -39,7 +44,7 @@ function setup({ metadata = {}, actor = board(), headers = { authorization: 'Bea
     getClass: () => class Controller {},
     switchToHttp: () => ({ getRequest: () => request }),
   } as unknown as ExecutionContext;
-  return { guard, context, request, credentials, scopes, companyAccess };
+  return { guard, context, request, credentials, scopes, companyAccess, lookups };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number; details?: unknown }> {
@@ -57,7 +62,7 @@ describe('AuthGuard', () => {
   it('lets @Public() routes through without looking at credentials', async () => {
     const s = setup({ metadata: { [PUBLIC_ROUTE]: true }, headers: {} });
     await expect(s.guard.canActivate(s.context)).resolves.toBe(true);
-    expect(s.credentials.authenticate).not.toHaveBeenCalled();
+    expect(s.credentials.lookup).not.toHaveBeenCalled();
   });
 
   it('no Authorization header → 401 unauthenticated', async () => {
@@ -68,13 +73,13 @@ describe('AuthGuard', () => {
   it.each(['Basic abc', 'Bearer', 'Bearer a b', 'token'])('Authorization %j → 401 invalid_credentials', async (header) => {
     const s = setup({ metadata: { [ACCESS_RULE]: { board: 'any' } }, headers: { authorization: header } });
     expect(await refusal(s.guard.canActivate(s.context))).toMatchObject({ code: 'invalid_credentials', status: 401 });
-    expect(s.credentials.authenticate).not.toHaveBeenCalled();
+    expect(s.credentials.lookup).not.toHaveBeenCalled();
   });
 
   it('passes the bearer token to the credentials service (scheme case-insensitive) and sets request.actor', async () => {
     const s = setup({ metadata: { [ACCESS_RULE]: { board: 'any' } }, headers: { authorization: 'bearer   tok_123 ' } });
     await expect(s.guard.canActivate(s.context)).resolves.toBe(true);
-    expect(s.credentials.authenticate).toHaveBeenCalledWith('tok_123');
+    expect(s.credentials.lookup).toHaveBeenCalledWith('tok_123');
     expect(s.request.actor).toMatchObject({ type: 'board', userId: 'u1' });
     expect(s.request.scope).toEqual({ companyId: null, issueId: null });
   });
@@ -105,7 +110,8 @@ describe('AuthGuard', () => {
     const actor = rule.board ? board({ isInstanceAdmin: rule.board === 'instanceAdmin' }) : agent();
     const s = setup({ metadata: { [ACCESS_RULE]: rule }, actor, params: { companyId: 'c9' }, scopeCompany: 'c9' });
     await expect(s.guard.canActivate(s.context)).resolves.toBe(true);
-    expect(s.scopes.resolve).toHaveBeenCalledWith({ companyId: 'c9' });
+    expect(s.scopes.lookup).toHaveBeenCalledWith({ companyId: 'c9' });
+    expect(s.lookups.rows).toHaveBeenCalledTimes(1);
     expect(s.companyAccess.assertCompany).toHaveBeenCalledWith(expect.objectContaining({ type: actor.type }), 'c9', needed);
     expect(s.request.scope).toEqual({ companyId: 'c9', issueId: null });
   });

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError, notFound } from '../common/domain-error';
-import { query } from '../database/sql';
+import { RowLookup } from '../database/sql';
 import { HAS_STALE_LOCK_SQL } from '../locks/lock-holders';
 import type { RequestScope } from './actor';
 
@@ -16,49 +15,53 @@ function requireUuid(name: string, value: string): void {
 
 /**
  * Finds the company a path belongs to, from the first id it names. Unknown ids → 404 before any
- * access decision, malformed ones → 400.
+ * access decision, malformed ones → 400. `lookup()` describes the read so the guard can send it
+ * together with the credential lookup.
  */
 @Injectable()
 export class ScopeResolverService {
-  constructor(private readonly dataSource: DataSource) {}
-
-  async resolve(params: Record<string, string | undefined>): Promise<RequestScope | null> {
+  /** Null when the path names no company; throws 400 at once for a malformed id. */
+  lookup(params: Record<string, string | undefined>): RowLookup<RequestScope> | null {
     // Ids that name no company are still checked here, so every malformed path id gets the same 400 with details.
     for (const name of ['userId', 'keyId']) if (params[name] !== undefined) requireUuid(name, params[name] as string);
-    if (params.companyId !== undefined) {
-      return { companyId: await this.lookup('companyId', params.companyId, 'SELECT id AS company_id FROM companies WHERE id = $1', 'Company'), issueId: null };
-    }
+    if (params.companyId !== undefined) return this.companyOf('companyId', params.companyId, 'SELECT id AS company_id FROM companies WHERE id = $1', 'Company');
     if (params.id !== undefined) return this.issueScope(params.id);
-    if (params.agentId !== undefined) {
-      return { companyId: await this.lookup('agentId', params.agentId, 'SELECT company_id FROM agents WHERE id = $1', 'Agent'), issueId: null };
-    }
-    if (params.runId !== undefined) {
-      return { companyId: await this.lookup('runId', params.runId, 'SELECT company_id FROM heartbeat_runs WHERE id = $1', 'Run'), issueId: null };
-    }
+    if (params.agentId !== undefined) return this.companyOf('agentId', params.agentId, 'SELECT company_id FROM agents WHERE id = $1', 'Agent');
+    if (params.runId !== undefined) return this.companyOf('runId', params.runId, 'SELECT company_id FROM heartbeat_runs WHERE id = $1', 'Run');
     return null;
   }
 
-  private async lookup(name: string, value: string, sql: string, what: string): Promise<string> {
+  private companyOf(name: string, value: string, sql: string, what: string): RowLookup<RequestScope> {
     requireUuid(name, value);
-    const rows = await query<{ company_id: string }>(this.dataSource.manager, sql, [value]);
-    if (!rows[0]) throw notFound(what, { [name]: value });
-    return rows[0].company_id;
+    return {
+      sql,
+      params: [value],
+      interpret: async (row) => {
+        if (!row) throw notFound(what, { [name]: value });
+        return { companyId: row.company_id, issueId: null };
+      },
+    };
   }
 
-  private async issueScope(idOrIdentifier: string): Promise<RequestScope> {
-    // The stale-lock hint rides along so the interceptor needs no read of its own.
-    const select = `SELECT i.id, i.company_id, ${HAS_STALE_LOCK_SQL} AS has_stale_lock FROM issues i`;
-    let rows: { id: string; company_id: string; has_stale_lock: boolean }[];
+  private issueScope(idOrIdentifier: string): RowLookup<RequestScope> {
+    let where: string;
     if (UUID_PATTERN.test(idOrIdentifier)) {
-      rows = await query(this.dataSource.manager, `${select} WHERE i.id = $1`, [idOrIdentifier]);
+      where = 'i.id = $1';
     } else if (IDENTIFIER_PATTERN.test(idOrIdentifier)) {
-      rows = await query(this.dataSource.manager, `${select} WHERE lower(i.identifier) = lower($1)`, [idOrIdentifier]);
+      where = 'lower(i.identifier) = lower($1)';
     } else {
       throw new DomainError('validation_failed', 'id must be an issue UUID or identifier such as PAP-12', {
         problems: [{ field: 'id', problems: ['must be a UUID or an identifier'] }],
       });
     }
-    if (!rows[0]) throw notFound('Issue', { id: idOrIdentifier });
-    return { companyId: rows[0].company_id, issueId: rows[0].id, issueHasStaleLock: rows[0].has_stale_lock };
+    return {
+      // The stale-lock hint rides along so the interceptor needs no read of its own.
+      sql: `SELECT i.id, i.company_id, ${HAS_STALE_LOCK_SQL} AS has_stale_lock FROM issues i WHERE ${where}`,
+      params: [idOrIdentifier],
+      interpret: async (row) => {
+        if (!row) throw notFound('Issue', { id: idOrIdentifier });
+        return { companyId: row.company_id, issueId: row.id, issueHasStaleLock: row.has_stale_lock };
+      },
+    };
   }
 }

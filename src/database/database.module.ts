@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source';
+import { LookupRunner } from './lookup-runner';
 import { TransactionRunner } from './transaction-runner';
 
 @Global()
@@ -11,8 +12,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.lockTimeoutMs }), retryAttempts: 3, retryDelay: 500 })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner],
-      exports: [APP_CONFIG, TransactionRunner],
+      providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner, LookupRunner],
+      exports: [APP_CONFIG, TransactionRunner, LookupRunner],
     };
   }
 }

@@ -38,3 +38,27 @@ export async function returning<T>(em: EntityManager, sql: string, params: unkno
   if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number') return raw[0] as T[];
   return raw as T[];
 }
+
+/** A single-row lookup that can share one round trip with others (LookupRunner.together). */
+export interface RowLookup<T> {
+  sql: string;
+  params: unknown[];
+  /** Turns the row (as JSON; undefined when there is none) into the answer; may throw. */
+  interpret(row: Record<string, any> | undefined): Promise<T>;
+}
+
+/**
+ * Runs independent single-row lookups as one statement — one round trip — each row coming back
+ * as JSON (`to_jsonb`), so lookups should select text, numbers, booleans and JSON only.
+ */
+export async function lookupRows(em: EntityManager, lookups: RowLookup<unknown>[]): Promise<(Record<string, any> | undefined)[]> {
+  const params: unknown[] = [];
+  const columns = lookups.map((lookup, i) => {
+    const offset = params.length;
+    params.push(...lookup.params);
+    const sql = lookup.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    return `(SELECT to_jsonb(q) FROM (${sql}) q LIMIT 1) AS r${i}`;
+  });
+  const [row] = await query<Record<string, any>>(em, `SELECT ${columns.join(', ')}`, params);
+  return lookups.map((_, i) => row[`r${i}`] ?? undefined);
+}
