@@ -700,15 +700,67 @@ function agentHeaders(a: BenchAgent): Record<string, string> {
 
 const CHECKOUT_STATUSES = ['todo', 'backlog', 'blocked'];
 
+/** The latencies and errors one scenario run collects. */
+class CallStats {
+  readonly latencies = { checkout: new Latencies(), release: new Latencies() };
+  readonly errors = new ErrorCounts();
+
+  /** One timed call; a transport error is counted (when measured) and answers null. */
+  async timed(kind: 'checkout' | 'release', measured: boolean, call: () => Promise<HttpResult>): Promise<HttpResult | null> {
+    const t = nowMs();
+    try {
+      const r = await call();
+      if (measured) this.latencies[kind].add(nowMs() - t);
+      return r;
+    } catch (e) {
+      if (measured) this.errors.add(`${kind} ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /** Releases the issue; true when it answered 200. */
+  async release(issueId: string, agent: BenchAgent, headers: Record<string, string>, measured: boolean): Promise<boolean> {
+    const api = env.api as Api;
+    const r = await this.timed('release', measured, () => api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers));
+    if (!r) return false;
+    if (r.status !== 200) {
+      if (measured) this.errors.add(`release ${errorKind(r)}`);
+      return false;
+    }
+    return true;
+  }
+
+  result(scenario: 'cycle' | 'hot', c: number, w: Window, cycles: number): RunResult {
+    const rss = readRss(env.server?.pid);
+    return {
+      scenario,
+      concurrency: c,
+      elapsedSec: w.elapsedSec,
+      cycles,
+      cyclesPerSec: cycles / w.elapsedSec,
+      checkout: this.latencies.checkout.summary(),
+      release: this.latencies.release.summary(),
+      errors: this.errors.total,
+      errorKinds: this.errors.describe(),
+      rssMb: rss.rssMb,
+      rssPeakMb: rss.hwmMb,
+      cpu: cpuFields(w, cycles),
+    };
+  }
+}
+
+function checkoutCall(issueId: string, agent: BenchAgent, headers: Record<string, string>): () => Promise<HttpResult> {
+  const api = env.api as Api;
+  return () => api.request('POST', `/api/issues/${issueId}/checkout`, agent.key, { agentId: agent.id, expectedStatuses: CHECKOUT_STATUSES }, headers);
+}
+
 async function runCycle(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
   const api = env.api as Api;
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `cycle C${c} agent ${i + 1}`));
   await touchRuns(agents.slice(0, c));
 
-  const checkoutLat = new Latencies();
-  const releaseLat = new Latencies();
-  const errors = new ErrorCounts();
+  const stats = new CallStats();
   let cycles = 0;
   const w = new Window(opts.warmupSec * 1000, opts.durationSec * 1000, opts.maxIterations);
 
@@ -720,64 +772,29 @@ async function runCycle(company: Company, agents: BenchAgent[], c: number, opts:
     while (w.next()) {
       const issueId = mine[k++ % mine.length];
       const measured = w.measuring;
-      let t = nowMs();
-      let r: HttpResult;
-      try {
-        r = await api.request('POST', `/api/issues/${issueId}/checkout`, agent.key, { agentId: agent.id, expectedStatuses: CHECKOUT_STATUSES }, headers);
-      } catch (e) {
-        if (measured) errors.add(`checkout ${(e as Error).message}`);
+      const r = await stats.timed('checkout', measured, checkoutCall(issueId, agent, headers));
+      if (!r) {
         await sleep(5);
         continue;
       }
-      if (measured) checkoutLat.add(nowMs() - t);
       if (r.status !== 200) {
-        if (measured) errors.add(`checkout ${errorKind(r)}`);
+        if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
         // Try to return the issue to a clean state so the next round is not poisoned.
         if (r.status === 409) await api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers).catch(() => undefined);
         if (r.status === 404 || r.status >= 500) await sleep(2);
         continue;
       }
-      t = nowMs();
-      try {
-        r = await api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers);
-      } catch (e) {
-        if (measured) errors.add(`release ${(e as Error).message}`);
-        continue;
-      }
-      if (measured) releaseLat.add(nowMs() - t);
-      if (r.status !== 200) {
-        if (measured) errors.add(`release ${errorKind(r)}`);
-        continue;
-      }
-      if (measured) cycles++;
+      if ((await stats.release(issueId, agent, headers, measured)) && measured) cycles++;
     }
   });
-
-  const rss = readRss(env.server?.pid);
-  return {
-    scenario: 'cycle',
-    concurrency: c,
-    elapsedSec: w.elapsedSec,
-    cycles,
-    cyclesPerSec: cycles / w.elapsedSec,
-    checkout: checkoutLat.summary(),
-    release: releaseLat.summary(),
-    errors: errors.total,
-    errorKinds: errors.describe(),
-    rssMb: rss.rssMb,
-    rssPeakMb: rss.hwmMb,
-    cpu: cpuFields(w, cycles),
-  };
+  return stats.result('cycle', c, w, cycles);
 }
 
 async function runHot(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
-  const api = env.api as Api;
   const [issueId] = await createIssues(company, 1, `hot C${c}`);
   await touchRuns(agents.slice(0, c));
 
-  const checkoutLat = new Latencies();
-  const releaseLat = new Latencies();
-  const errors = new ErrorCounts();
+  const stats = new CallStats();
   let wins = 0;
   let conflicts = 0;
   let cycles = 0;
@@ -789,63 +806,28 @@ async function runHot(company: Company, agents: BenchAgent[], c: number, opts: O
     const headers = agentHeaders(agent);
     while (w.next()) {
       const measured = w.measuring;
-      let t = nowMs();
-      let r: HttpResult;
-      try {
-        r = await api.request('POST', `/api/issues/${issueId}/checkout`, agent.key, { agentId: agent.id, expectedStatuses: CHECKOUT_STATUSES }, headers);
-      } catch (e) {
-        if (measured) errors.add(`checkout ${(e as Error).message}`);
+      const r = await stats.timed('checkout', measured, checkoutCall(issueId, agent, headers));
+      if (!r) {
         await sleep(5);
         continue;
       }
-      if (measured) checkoutLat.add(nowMs() - t);
       if (r.status === 409 && r.body?.code === 'checkout_conflict') {
         if (measured) conflicts++;
         continue;
       }
       if (r.status !== 200) {
-        if (measured) errors.add(`checkout ${errorKind(r)}`);
+        if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
         if (r.status === 404 || r.status >= 500) await sleep(2);
         continue;
       }
       winsTotal++;
       if (measured) wins++;
-      t = nowMs();
-      try {
-        r = await api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers);
-      } catch (e) {
-        if (measured) errors.add(`release ${(e as Error).message}`);
-        continue;
-      }
-      if (measured) releaseLat.add(nowMs() - t);
-      if (r.status !== 200) {
-        if (measured) errors.add(`release ${errorKind(r)}`);
-        continue;
-      }
-      if (measured) cycles++;
+      if ((await stats.release(issueId, agent, headers, measured)) && measured) cycles++;
     }
   });
 
-  const rss = readRss(env.server?.pid);
   const audit = await verifyAudit(issueId);
-  return {
-    scenario: 'hot',
-    concurrency: c,
-    elapsedSec: w.elapsedSec,
-    cycles,
-    cyclesPerSec: cycles / w.elapsedSec,
-    checkout: checkoutLat.summary(),
-    release: releaseLat.summary(),
-    errors: errors.total,
-    errorKinds: errors.describe(),
-    rssMb: rss.rssMb,
-    rssPeakMb: rss.hwmMb,
-    cpu: cpuFields(w, cycles),
-    wins,
-    conflicts,
-    clientWinsTotal: winsTotal,
-    ...audit,
-  };
+  return { ...stats.result('hot', c, w, cycles), wins, conflicts, clientWinsTotal: winsTotal, ...audit };
 }
 
 /**
