@@ -1,19 +1,12 @@
-import { LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import type { AppConfig, LogLevel } from './config/app-config';
+import { AppLogger } from './common/app-logger';
+import type { AppConfig } from './config/app-config';
 import { migrateOnce } from './database/migrate';
 import { BootstrapAdminService, BootstrapResult } from './users/bootstrap-admin.service';
-
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export interface ClaspApp {
   app: NestExpressApplication;
@@ -26,7 +19,7 @@ export interface ClaspApp {
  */
 export async function createClaspApp(config: AppConfig & { databaseUrl: string }, options: { logger?: boolean } = {}): Promise<ClaspApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: options.logger === false ? false : NEST_LEVELS[config.logLevel],
+    logger: options.logger === false ? false : new AppLogger(config.logLevel),
     bufferLogs: false,
   });
   configureApp(app);
