@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
-import { returning } from '../database/sql';
+import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { ClearedLocks } from '../locks/stale-lock.service';
 import { ListCommentsQuery } from './dto/comment.dto';
@@ -41,7 +41,7 @@ export class CommentsService {
 
   /** Inserts and audits a comment on an issue the caller has already passed the gate for. */
   async insert(em: EntityManager, actor: Actor, issue: IssueRow, body: string, commentId: string = randomUUID()): Promise<CommentRow> {
-    const [comment] = await returning<CommentRow>(
+    const [comment] = await query<CommentRow>(
       em,
       `INSERT INTO issue_comments (id, company_id, issue_id, author_agent_id, author_user_id, created_by_run_id, body)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,

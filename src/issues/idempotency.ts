@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
-import { returning } from '../database/sql';
+import { query } from '../database/sql';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
@@ -23,7 +23,7 @@ export function validIdempotencyKey(raw: string | undefined): string | null {
 export async function claimIdempotencyKey(em: EntityManager, actor: Actor, scope: string, key: string, resourceId: string): Promise<string | null> {
   const actorType = actor.type === 'agent' ? 'agent' : 'user';
   const actorId = actor.type === 'agent' ? actor.agentId : actor.userId;
-  const claimed = await returning<{ id: string }>(
+  const claimed = await query<{ id: string }>(
     em,
     `INSERT INTO idempotency_keys (actor_type, actor_id, scope, key, resource_id) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (actor_type, actor_id, scope, key) DO NOTHING RETURNING id`,

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry, AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
-import { returning } from '../database/sql';
+import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { ClearedLocks } from '../locks/stale-lock.service';
 import { lockCallerRun } from '../runs/run-fence';
@@ -69,7 +69,7 @@ export class IssuesService {
     if (dto.parentId) await this.assertParent(em, companyId, issueId, dto.parentId);
 
     // Lock order: the company row (numbering) first, then issue rows, then runs.
-    const [company] = await returning<{ issue_counter: number; issue_prefix: string }>(
+    const [company] = await query<{ issue_counter: number; issue_prefix: string }>(
       em,
       'UPDATE companies SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter, issue_prefix',
       [companyId],

@@ -4,7 +4,7 @@ import { AuditService, auditActor, SYSTEM_ACTOR } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { returning } from '../database/sql';
+import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
 import { TERMINAL_RUN_STATUSES, type RunStatus } from './heartbeat-run.entity';
@@ -136,7 +136,7 @@ export class RunEndService {
   }
 
   private async markEnded(em: EntityManager, runId: string, status: RunStatus, error: string | null, errorCode: string | null): Promise<RunRow> {
-    const [row] = await returning<RunRow>(
+    const [row] = await query<RunRow>(
       em,
       `UPDATE heartbeat_runs
           SET status = $2, finished_at = now(), error = $3, error_code = $4, updated_at = now()

@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor';
 import { RunJwtService } from '../auth/run-jwt.service';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { returning } from '../database/sql';
+import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import { INVOCABLE_AGENT_STATUSES, type AgentStatus } from '../agents/agent.entity';
 import { assertRunAgent } from './run-access';
@@ -52,7 +52,7 @@ export class RunLifecycleService {
         if (!issue) throw new DomainError('invalid_reference', 'issueId must name an issue of the agent’s company', { issueId: dto.issueId });
       }
       const invocationSource = dto.invocationSource ?? 'on_demand';
-      const [run] = await returning<RunRow>(
+      const [run] = await query<RunRow>(
         em,
         `INSERT INTO heartbeat_runs (company_id, agent_id, invocation_source, trigger_detail, status, issue_id, context_snapshot)
          VALUES ($1, $2, $3, $4, 'queued', $5, $6)
@@ -91,7 +91,7 @@ export class RunLifecycleService {
   async start(actor: Actor, runId: string): Promise<StartedRun> {
     assertRunAgent(actor, await this.queries.get(runId));
     const started = await this.tx.run(async (em) => {
-      const [run] = await returning<RunRow>(
+      const [run] = await query<RunRow>(
         em,
         `UPDATE heartbeat_runs
             SET status = 'running', started_at = now(), last_heartbeat_at = now(), updated_at = now()
@@ -106,7 +106,7 @@ export class RunLifecycleService {
           status: current?.status ?? null,
         });
       }
-      const [agent] = await returning<{ adapter_type: string }>(
+      const [agent] = await query<{ adapter_type: string }>(
         em,
         'UPDATE agents SET last_heartbeat_at = now() WHERE id = $1 RETURNING adapter_type',
         [run.agent_id],
@@ -140,7 +140,7 @@ export class RunLifecycleService {
   async heartbeat(actor: Actor, runId: string): Promise<RunRow> {
     assertRunAgent(actor, await this.queries.get(runId));
     const renewed = await this.tx.run(async (em) => {
-      const [run] = await returning<RunRow>(
+      const [run] = await query<RunRow>(
         em,
         `UPDATE heartbeat_runs SET last_heartbeat_at = now(), updated_at = now()
           WHERE id = $1 AND status = 'running' AND ${leaseEnd('$2')} >= now()

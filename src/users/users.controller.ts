@@ -14,8 +14,8 @@ export class UsersController {
   @Post('users')
   @BoardRole('instanceAdmin')
   @ApiCreatedResponse({ type: UserResponse })
-  async create(@CurrentActor() actor: BoardActor, @Body() dto: CreateUserDto): Promise<UserResponse> {
-    return toUserResponse(await this.users.create(actor, dto));
+  async create(@Body() dto: CreateUserDto): Promise<UserResponse> {
+    return toUserResponse(await this.users.create(dto));
   }
 
   @Get('users')

@@ -17,7 +17,7 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
-  async create(actor: BoardActor, dto: CreateUserDto): Promise<User> {
+  async create(dto: CreateUserDto): Promise<User> {
     const email = dto.email.trim().toLowerCase();
     return this.tx.run(async (em) => {
       if (await em.findOneBy(User, { email })) throw new DomainError('duplicate', 'A user with this email already exists', { email });
