@@ -9,6 +9,7 @@ import { CreatedKeyResponse } from '../users/users.dto';
 import { Agent } from './agent.entity';
 import { AgentApiKey } from './agent-api-key.entity';
 import { CreateAgentDto, UpdateAgentDto } from './agents.dto';
+import { query } from '../database/sql';
 
 export const MAX_REPORTING_DEPTH = 50;
 
@@ -132,7 +133,8 @@ export class AgentsService {
   }
 
   private async assertNoReportingCycle(em: EntityManager, agentId: string, managerId: string): Promise<void> {
-    const rows: { id: string }[] = await em.query(
+    const rows: { id: string }[] = await query(
+      em,
       `WITH RECURSIVE chain(id, depth) AS (
          SELECT $1::uuid, 0
          UNION ALL

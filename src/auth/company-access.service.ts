@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import type { MembershipRole } from '../companies/company-membership.entity';
 import type { Actor, BoardActor } from './actor';
+import { query } from '../database/sql';
 
 const ROLE_RANK: Record<MembershipRole, number> = { viewer: 1, operator: 2, admin: 3, owner: 4 };
 
@@ -12,7 +13,8 @@ export class CompanyAccessService {
   constructor(private readonly dataSource: DataSource) {}
 
   async membershipRole(userId: string, companyId: string): Promise<MembershipRole | null> {
-    const rows: { membership_role: MembershipRole }[] = await this.dataSource.query(
+    const rows: { membership_role: MembershipRole }[] = await query(
+      this.dataSource.manager,
       `SELECT membership_role FROM company_memberships
         WHERE company_id = $1 AND principal_type = 'user' AND principal_id = $2 AND status = 'active'`,
       [companyId, userId],

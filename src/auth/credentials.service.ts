@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
-import { RowLookup } from '../database/sql';
+import { query, RowLookup } from '../database/sql';
 import { AgentActor, Actor, BoardActor } from './actor';
 import { AGENT_KEY_PREFIX, BOARD_KEY_PREFIX, hashKey } from './key-hash';
 import { looksLikeJwt, RunJwtService } from './run-jwt.service';
@@ -48,7 +48,7 @@ export class CredentialsService {
       params: [hashKey(token)],
       interpret: async (row) => {
         if (!row) throw invalid();
-        if (row.stale_use) await this.dataSource.query('UPDATE board_api_keys SET last_used_at = now() WHERE id = $1', [row.key_id]);
+        if (row.stale_use) await query(this.dataSource.manager, 'UPDATE board_api_keys SET last_used_at = now() WHERE id = $1', [row.key_id]);
         return { type: 'board', userId: row.user_id, isInstanceAdmin: row.is_instance_admin, keyId: row.key_id };
       },
     };
@@ -63,7 +63,7 @@ export class CredentialsService {
       interpret: async (row) => {
         const agent = row as AgentRow | undefined;
         if (!agent || agent.status === 'terminated') throw invalid();
-        if (agent.stale_use) await this.dataSource.query('UPDATE agent_api_keys SET last_used_at = now() WHERE id = $1', [agent.key_id]);
+        if (agent.stale_use) await query(this.dataSource.manager, 'UPDATE agent_api_keys SET last_used_at = now() WHERE id = $1', [agent.key_id]);
         return this.agentActor(agent, 'agent_key', null);
       },
     };

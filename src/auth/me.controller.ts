@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { Access } from './access.decorator';
 import type { Actor } from './actor';
 import { CurrentActor } from './current-actor.decorator';
+import { query } from '../database/sql';
 
 @ApiTags('auth')
 @Controller('me')
@@ -19,8 +20,9 @@ export class MeController {
     if (actor.type === 'agent') {
       return { type: 'agent', agentId: actor.agentId, companyId: actor.companyId, runId: actor.runId, name: actor.agentName, role: actor.role };
     }
-    const [user] = await this.dataSource.query('SELECT email, name FROM users WHERE id = $1', [actor.userId]);
-    const memberships: { company_id: string; membership_role: string; status: string }[] = await this.dataSource.query(
+    const [user] = await query<{ email: string; name: string }>(this.dataSource.manager, 'SELECT email, name FROM users WHERE id = $1', [actor.userId]);
+    const memberships: { company_id: string; membership_role: string; status: string }[] = await query(
+      this.dataSource.manager,
       `SELECT company_id, membership_role, status FROM company_memberships WHERE principal_type = 'user' AND principal_id = $1`,
       [actor.userId],
     );

@@ -9,6 +9,7 @@ import { User } from '../users/user.entity';
 import { CreateCompanyDto, PutMemberDto } from './companies.dto';
 import { Company } from './company.entity';
 import { CompanyMembership } from './company-membership.entity';
+import { query } from '../database/sql';
 
 /** Shared by every Clasp process, like the migration and bootstrap locks (7_361_001, 7_361_002). */
 const COMPANY_PREFIX_LOCK_KEY = 7_361_003;
@@ -31,7 +32,7 @@ export class CompaniesService {
   async create(actor: BoardActor, dto: CreateCompanyDto): Promise<Company> {
     return this.tx.run(async (em) => {
       // Serialise company creation (rare) so simultaneous creates derive distinct prefixes instead of one 409.
-      await em.query('SELECT pg_advisory_xact_lock($1)', [COMPANY_PREFIX_LOCK_KEY]);
+      await query(em, 'SELECT pg_advisory_xact_lock($1)', [COMPANY_PREFIX_LOCK_KEY]);
       const prefix = dto.issuePrefix ? dto.issuePrefix.toUpperCase() : await this.uniquePrefix(em, prefixFromName(dto.name));
       if (dto.issuePrefix && (await em.findOneBy(Company, { issuePrefix: prefix }))) {
         throw new DomainError('duplicate', `Issue prefix ${prefix} is taken`, { issuePrefix: prefix });
@@ -62,7 +63,7 @@ export class CompaniesService {
   }
 
   private async uniquePrefix(em: EntityManager, base: string): Promise<string> {
-    const rows: { issue_prefix: string }[] = await em.query(`SELECT issue_prefix FROM companies WHERE issue_prefix LIKE $1 || '%'`, [base]);
+    const rows: { issue_prefix: string }[] = await query(em, `SELECT issue_prefix FROM companies WHERE issue_prefix LIKE $1 || '%'`, [base]);
     const taken = new Set(rows.map((r) => r.issue_prefix));
     if (!taken.has(base)) return base;
     for (let n = 2; ; n++) if (!taken.has(`${base}${n}`)) return `${base}${n}`;

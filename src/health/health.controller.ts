@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorator';
 import { APP_VERSION } from '../common/version';
+import { query } from '../database/sql';
 
 export class HealthResponse {
   @ApiProperty({ example: 'ok' }) status: string;
@@ -22,7 +23,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'The database is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponse | Record<string, unknown>> {
     try {
-      await this.dataSource.query('SELECT 1');
+      await query(this.dataSource.manager, 'SELECT 1');
       return { status: 'ok', version: APP_VERSION, database: 'up' };
     } catch {
       res.status(HttpStatus.SERVICE_UNAVAILABLE);

@@ -29,7 +29,7 @@ export class CommentsService {
       if (idempotencyKey) {
         const first = await claimIdempotencyKey(em, actor, `comment.create:${issueId}`, idempotencyKey, commentId);
         if (first) {
-          const [replayed]: CommentRow[] = await em.query('SELECT * FROM issue_comments WHERE id = $1', [first]);
+          const [replayed]: CommentRow[] = await query(em, 'SELECT * FROM issue_comments WHERE id = $1', [first]);
           return replayed;
         }
       }
@@ -66,22 +66,23 @@ export class CommentsService {
     return comment;
   }
 
-  async list(issueId: string, query: ListCommentsQuery): Promise<CommentRow[]> {
-    const descending = (query.order ?? 'desc') === 'desc';
-    const params: unknown[] = [issueId, query.limit ?? 100];
+  async list(issueId: string, filters: ListCommentsQuery): Promise<CommentRow[]> {
+    const descending = (filters.order ?? 'desc') === 'desc';
+    const params: unknown[] = [issueId, filters.limit ?? 100];
     let cursor = '';
-    if (query.after) {
-      const [anchor]: unknown[] = await this.dataSource.query('SELECT 1 FROM issue_comments WHERE id = $1 AND issue_id = $2', [query.after, issueId]);
+    if (filters.after) {
+      const [anchor]: unknown[] = await query(this.dataSource.manager, 'SELECT 1 FROM issue_comments WHERE id = $1 AND issue_id = $2', [filters.after, issueId]);
       if (!anchor) {
         throw new DomainError('validation_failed', 'after must be the id of a comment on this issue', {
           problems: [{ field: 'after', problems: ['must be a comment of this issue'] }],
         });
       }
-      params.push(query.after);
+      params.push(filters.after);
       cursor = `AND (created_at, id) ${descending ? '<' : '>'} (SELECT created_at, id FROM issue_comments WHERE id = $3)`;
     }
     const direction = descending ? 'DESC' : 'ASC';
-    return this.dataSource.query(
+    return query(
+      this.dataSource.manager,
       `SELECT * FROM issue_comments WHERE issue_id = $1 ${cursor} ORDER BY created_at ${direction}, id ${direction} LIMIT $2`,
       params,
     );

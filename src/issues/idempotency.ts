@@ -30,7 +30,8 @@ export async function claimIdempotencyKey(em: EntityManager, actor: Actor, scope
     [actorType, actorId, scope, key, resourceId],
   );
   if (claimed.length > 0) return null;
-  const [first]: { resource_id: string }[] = await em.query(
+  const [first]: { resource_id: string }[] = await query(
+    em,
     'SELECT resource_id FROM idempotency_keys WHERE actor_type = $1 AND actor_id = $2 AND scope = $3 AND key = $4',
     [actorType, actorId, scope, key],
   );

@@ -1,9 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
+import { query } from '../database/sql';
 
 /** Issues that block `issueId` and are not done. */
 export async function unresolvedBlockers(em: EntityManager, issueId: string): Promise<string[]> {
-  const rows: { id: string }[] = await em.query(
+  const rows: { id: string }[] = await query(
+    em,
     `SELECT b.id FROM issue_relations r JOIN issues b ON b.id = r.issue_id
       WHERE r.related_issue_id = $1 AND r.type = 'blocks' AND b.status <> 'done' ORDER BY b.id`,
     [issueId],
@@ -19,7 +21,8 @@ export async function assertNoUnresolvedBlockers(em: EntityManager, issueId: str
 }
 
 export async function blockerRelations(em: EntityManager, issueId: string): Promise<{ blockedByIssueIds: string[]; blocksIssueIds: string[] }> {
-  const rows: { issue_id: string; related_issue_id: string }[] = await em.query(
+  const rows: { issue_id: string; related_issue_id: string }[] = await query(
+    em,
     `SELECT issue_id, related_issue_id FROM issue_relations
       WHERE type = 'blocks' AND (issue_id = $1 OR related_issue_id = $1) ORDER BY created_at, id`,
     [issueId],
@@ -36,7 +39,8 @@ export async function blockerRelations(em: EntityManager, issueId: string): Prom
  */
 export async function lockIssuesInOrder(em: EntityManager, companyId: string, issueIds: string[]): Promise<void> {
   const ids = [...new Set(issueIds)].sort();
-  const rows: { id: string; company_id: string }[] = await em.query(
+  const rows: { id: string; company_id: string }[] = await query(
+    em,
     'SELECT id, company_id FROM issues WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
     [ids],
   );
@@ -62,7 +66,8 @@ export async function replaceBlockers(
   if (wanted.includes(issueId)) throw new DomainError('blocker_cycle', 'An issue cannot block itself', { issueId });
   if (wanted.length > 0) {
     // A cycle appears if `issueId` already (transitively) blocks one of the wanted blockers.
-    const cycle: { id: string }[] = await em.query(
+    const cycle: { id: string }[] = await query(
+      em,
       `WITH RECURSIVE downstream(id, depth) AS (
          SELECT related_issue_id, 1 FROM issue_relations WHERE issue_id = $1 AND type = 'blocks'
          UNION
@@ -75,7 +80,8 @@ export async function replaceBlockers(
       throw new DomainError('blocker_cycle', 'These blockers would make a cycle', { issueId, cycleThrough: cycle.map((c) => c.id) });
     }
   }
-  const existing: { issue_id: string }[] = await em.query(
+  const existing: { issue_id: string }[] = await query(
+    em,
     `SELECT issue_id FROM issue_relations WHERE related_issue_id = $1 AND type = 'blocks'`,
     [issueId],
   );
@@ -83,10 +89,11 @@ export async function replaceBlockers(
   const removed = current.filter((id) => !wanted.includes(id));
   const added = wanted.filter((id) => !current.includes(id));
   if (removed.length > 0) {
-    await em.query(`DELETE FROM issue_relations WHERE related_issue_id = $1 AND type = 'blocks' AND issue_id = ANY($2::uuid[])`, [issueId, removed]);
+    await query(em, `DELETE FROM issue_relations WHERE related_issue_id = $1 AND type = 'blocks' AND issue_id = ANY($2::uuid[])`, [issueId, removed]);
   }
   for (const blocker of added) {
-    await em.query(
+    await query(
+      em,
       `INSERT INTO issue_relations (company_id, issue_id, related_issue_id, type, created_by_agent_id, created_by_user_id)
        VALUES ($1, $2, $3, 'blocks', $4, $5)`,
       [companyId, blocker, issueId, author.agentId, author.userId],

@@ -82,7 +82,8 @@ export class IssuesService {
     const runId = status === 'in_progress' && actor.type === 'agent' && agentId === actor.agentId ? await lockCallerRun(em, actor) : null;
     const locks = locksFor(runId, actor.type === 'agent' ? actor.agentName : null);
     const timestamps = statusTimestamps(null, status);
-    await em.query(
+    await query(
+      em,
       `INSERT INTO issues (id, company_id, parent_id, title, description, status, priority, assignee_agent_id, assignee_user_id,
          checkout_run_id, execution_run_id, execution_agent_name_key, execution_locked_at,
          created_by_agent_id, created_by_user_id, issue_number, identifier, started_at, completed_at, cancelled_at)
@@ -114,22 +115,23 @@ export class IssuesService {
     return { issue, relations };
   }
 
-  async list(companyId: string, query: ListIssuesQuery, assigneeAgentId?: string): Promise<IssueRow[]> {
+  async list(companyId: string, filters: ListIssuesQuery, assigneeAgentId?: string): Promise<IssueRow[]> {
     const params: unknown[] = [companyId];
     const where = ['company_id = $1', 'hidden_at IS NULL'];
     const add = (sql: (n: number) => string, value: unknown) => {
       params.push(value);
       where.push(sql(params.length));
     };
-    if (query.status?.length) add((n) => `status = ANY($${n}::text[])`, query.status);
-    const assignee = assigneeAgentId ?? query.assigneeAgentId;
+    if (filters.status?.length) add((n) => `status = ANY($${n}::text[])`, filters.status);
+    const assignee = assigneeAgentId ?? filters.assigneeAgentId;
     if (assignee) add((n) => `assignee_agent_id = $${n}`, assignee);
-    if (query.parentId) add((n) => `parent_id = $${n}`, query.parentId);
-    if (query.q) {
-      add((n) => `(title ILIKE $${n} OR identifier ILIKE $${n} OR description ILIKE $${n})`, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (filters.parentId) add((n) => `parent_id = $${n}`, filters.parentId);
+    if (filters.q) {
+      add((n) => `(title ILIKE $${n} OR identifier ILIKE $${n} OR description ILIKE $${n})`, `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
-    params.push(query.limit ?? 100, query.offset ?? 0);
-    return this.dataSource.query(
+    params.push(filters.limit ?? 100, filters.offset ?? 0);
+    return query(
+      this.dataSource.manager,
       `SELECT * FROM issues WHERE ${where.join(' AND ')}
         ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id
         LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -227,7 +229,7 @@ export class IssuesService {
   }
 
   private async assertBlockersDone(em: EntityManager, blockerIds: string[]): Promise<void> {
-    const rows: { id: string }[] = await em.query(`SELECT id FROM issues WHERE id = ANY($1::uuid[]) AND status <> 'done' ORDER BY id`, [blockerIds]);
+    const rows: { id: string }[] = await query(em, `SELECT id FROM issues WHERE id = ANY($1::uuid[]) AND status <> 'done' ORDER BY id`, [blockerIds]);
     if (rows.length > 0) {
       throw new DomainError('blocked_by_unresolved', 'The issue has blockers that are not done', { unresolvedBlockerIssueIds: rows.map((r) => r.id) });
     }
@@ -235,13 +237,14 @@ export class IssuesService {
 
   private async assertAssignable(em: EntityManager, companyId: string, agentId: string | null, userId: string | null): Promise<void> {
     if (agentId) {
-      const [agent]: { company_id: string; status: string }[] = await em.query('SELECT company_id, status FROM agents WHERE id = $1', [agentId]);
+      const [agent]: { company_id: string; status: string }[] = await query(em, 'SELECT company_id, status FROM agents WHERE id = $1', [agentId]);
       if (!agent || agent.company_id !== companyId || agent.status === 'terminated') {
         throw new DomainError('invalid_assignee', 'assigneeAgentId must be an agent of this company that is not terminated', { assigneeAgentId: agentId });
       }
     }
     if (userId) {
-      const rows: unknown[] = await em.query(
+      const rows: unknown[] = await query(
+        em,
         `SELECT 1 FROM users u WHERE u.id = $1 AND (u.is_instance_admin OR EXISTS (
            SELECT 1 FROM company_memberships m WHERE m.company_id = $2 AND m.principal_type = 'user' AND m.principal_id = u.id AND m.status = 'active'))`,
         [userId, companyId],
@@ -253,7 +256,8 @@ export class IssuesService {
   }
 
   private async assertParent(em: EntityManager, companyId: string, issueId: string, parentId: string): Promise<void> {
-    const rows: { id: string }[] = await em.query(
+    const rows: { id: string }[] = await query(
+      em,
       `WITH RECURSIVE ancestors(id, parent_id, company_id, depth) AS (
          SELECT id, parent_id, company_id, 0 FROM issues WHERE id = $1
          UNION ALL

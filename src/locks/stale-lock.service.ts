@@ -23,7 +23,7 @@ export class StaleLockService {
 
   /** Locks the issue row, then clears whichever of its locks names a run that holds nothing. */
   async clearStaleLocks(em: EntityManager, issueId: string, source: ClearSource = 'request'): Promise<ClearedLocks | null> {
-    const [issue]: IssueLockRow[] = await em.query(`SELECT ${ISSUE_LOCK_COLUMNS} FROM issues WHERE id = $1 FOR UPDATE`, [issueId]);
+    const [issue]: IssueLockRow[] = await query(em, `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues WHERE id = $1 FOR UPDATE`, [issueId]);
     if (!issue) return null;
     return this.clearIfStale(em, issue, source);
   }
@@ -47,7 +47,8 @@ export class StaleLockService {
    * the run, in id order, keeping the issue-then-run lock order.
    */
   async lockIssuesReferencingRun(em: EntityManager, runId: string): Promise<IssueLockRow[]> {
-    return em.query(
+    return query(
+      em,
       `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues WHERE checkout_run_id = $1 OR execution_run_id = $1 ORDER BY id FOR UPDATE`,
       [runId],
     );
@@ -59,7 +60,8 @@ export class StaleLockService {
    * the next request or the sweeper clears). Compare-and-clear: a successor's lock is never touched.
    */
   async releaseLocksOfRun(em: EntityManager, runId: string, runStatus: string, locked: IssueLockRow[], source: ClearSource): Promise<number> {
-    const late: IssueLockRow[] = await em.query(
+    const late: IssueLockRow[] = await query(
+      em,
       `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues
         WHERE (checkout_run_id = $1 OR execution_run_id = $1) AND NOT (id = ANY($2::uuid[]))
         ORDER BY id FOR UPDATE SKIP LOCKED`,
@@ -76,7 +78,8 @@ export class StaleLockService {
 
   /** Sweeper: clears stale locks on up to `limit` issues no one else is working on right now. */
   async sweep(em: EntityManager, limit = 200): Promise<number> {
-    const issues: IssueLockRow[] = await em.query(
+    const issues: IssueLockRow[] = await query(
+      em,
       `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues i
         WHERE ${HAS_STALE_LOCK_SQL}
         ORDER BY i.id

@@ -52,7 +52,8 @@ export class RunEndService {
     assertRunAgent(actor, await this.queries.get(runId));
     return this.tx.run(async (em) => {
       const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
-      const [run]: LockedRun[] = await em.query(
+      const [run]: LockedRun[] = await query(
+        em,
         'SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs WHERE id = $1 FOR UPDATE',
         [runId],
       );
@@ -92,7 +93,8 @@ export class RunEndService {
   timeOutIfExpired(runId: string): Promise<boolean> {
     return this.tx.run(async (em) => {
       const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
-      const [run]: LockedRun[] = await em.query(
+      const [run]: LockedRun[] = await query(
+        em,
         `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs
           WHERE id = $1 AND ${leaseExpired('$2')}
           FOR UPDATE SKIP LOCKED`,

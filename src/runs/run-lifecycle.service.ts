@@ -39,7 +39,8 @@ export class RunLifecycleService {
     }
     return this.tx.run(async (em) => {
       // FOR SHARE: a concurrent pause waits for this wake-up to commit instead of racing it.
-      const [agent]: { id: string; company_id: string; status: AgentStatus }[] = await em.query(
+      const [agent]: { id: string; company_id: string; status: AgentStatus }[] = await query(
+        em,
         'SELECT id, company_id, status FROM agents WHERE id = $1 FOR SHARE',
         [agentId],
       );
@@ -48,7 +49,7 @@ export class RunLifecycleService {
         throw new DomainError('agent_not_invocable', `The agent is ${agent.status} and cannot be woken`, { agentId, status: agent.status });
       }
       if (dto.issueId) {
-        const [issue] = await em.query('SELECT id FROM issues WHERE id = $1 AND company_id = $2', [dto.issueId, agent.company_id]);
+        const [issue] = await query(em, 'SELECT id FROM issues WHERE id = $1 AND company_id = $2', [dto.issueId, agent.company_id]);
         if (!issue) throw new DomainError('invalid_reference', 'issueId must name an issue of the agent’s company', { issueId: dto.issueId });
       }
       const invocationSource = dto.invocationSource ?? 'on_demand';
@@ -100,7 +101,7 @@ export class RunLifecycleService {
         [runId, this.config.runLeaseSeconds],
       );
       if (!run) {
-        const [current]: { status: string }[] = await em.query('SELECT status FROM heartbeat_runs WHERE id = $1', [runId]);
+        const [current]: { status: string }[] = await query(em, 'SELECT status FROM heartbeat_runs WHERE id = $1', [runId]);
         throw new DomainError('run_state_conflict', `Only a queued run can start; this one is ${current?.status ?? 'gone'}`, {
           runId,
           status: current?.status ?? null,
@@ -147,7 +148,7 @@ export class RunLifecycleService {
           RETURNING ${runColumns('$2')}`,
         [runId, this.config.runLeaseSeconds],
       );
-      if (run) await em.query('UPDATE agents SET last_heartbeat_at = now() WHERE id = $1', [run.agent_id]);
+      if (run) await query(em, 'UPDATE agents SET last_heartbeat_at = now() WHERE id = $1', [run.agent_id]);
       return run ?? null;
     });
     if (renewed) return renewed;

@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { RunStatus } from './heartbeat-run.entity';
 import { runColumns, RunRow } from './run-rows';
 import { DEFAULT_RUN_LIST_LIMIT, MAX_RUN_LIST_LIMIT } from './runs.dto';
+import { query } from '../database/sql';
 
 /** Reads of runs, outside any transaction; every row carries its database-computed lease end. */
 @Injectable()
@@ -15,7 +16,7 @@ export class RunQueriesService {
   ) {}
 
   async get(runId: string): Promise<RunRow> {
-    const [run]: RunRow[] = await this.dataSource.query(`SELECT ${runColumns('$2')} FROM heartbeat_runs WHERE id = $1`, [
+    const [run]: RunRow[] = await query(this.dataSource.manager, `SELECT ${runColumns('$2')} FROM heartbeat_runs WHERE id = $1`, [
       runId,
       this.config.runLeaseSeconds,
     ]);
@@ -24,7 +25,8 @@ export class RunQueriesService {
   }
 
   list(companyId: string, filter: { agentId?: string; status?: RunStatus[]; limit?: number }): Promise<RunRow[]> {
-    return this.dataSource.query(
+    return query(
+      this.dataSource.manager,
       `SELECT ${runColumns('$2')} FROM heartbeat_runs
         WHERE company_id = $1
           AND ($3::uuid IS NULL OR agent_id = $3::uuid)
@@ -40,7 +42,8 @@ export class RunQueriesService {
    * of its locks right now. Newest first.
    */
   listForIssue(companyId: string, issueId: string): Promise<RunRow[]> {
-    return this.dataSource.query(
+    return query(
+      this.dataSource.manager,
       `SELECT ${runColumns('$3')} FROM heartbeat_runs
         WHERE company_id = $1
           AND (issue_id = $2

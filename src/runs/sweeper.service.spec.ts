@@ -11,15 +11,17 @@ function harness() {
   let maxActive = 0;
   let sweeps = 0;
   const releases: (() => void)[] = [];
-  const dataSource = {
+  // The candidate read goes through sql.ts query(): outside a transaction it uses the pool.
+  const pool = {
     query: async () => {
       sweeps++;
       active++;
       maxActive = Math.max(maxActive, active);
       await new Promise<void>((resolve) => releases.push(resolve));
-      return [{ id: 'run-1' }];
+      return { rows: [{ id: 'run-1' }] };
     },
-  } as unknown as DataSource;
+  };
+  const dataSource = { manager: { connection: { driver: { master: pool } } } } as unknown as DataSource;
   const runEnd = { timeOutIfExpired: async () => true } as unknown as RunEndService;
   const staleLocks = { sweep: async () => 0 } as unknown as StaleLockService;
   const tx = {

@@ -5,6 +5,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { StaleLockService } from '../locks/stale-lock.service';
 import { RunEndService } from './run-end.service';
 import { leaseExpired } from './run-rows';
+import { query } from '../database/sql';
 
 export interface SweepResult {
   /** Runs this sweep moved to timed_out. */
@@ -73,7 +74,8 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sweep(): Promise<SweepResult> {
     // Candidates are read without locks; each is re-checked under its own row lock.
-    const candidates: { id: string }[] = await this.dataSource.query(
+    const candidates: { id: string }[] = await query(
+      this.dataSource.manager,
       `SELECT id FROM heartbeat_runs WHERE ${leaseExpired('$1')} ORDER BY id LIMIT $2`,
       [this.config.runLeaseSeconds, MAX_RUNS_PER_SWEEP],
     );

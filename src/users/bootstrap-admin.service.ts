@@ -4,6 +4,7 @@ import { BOARD_KEY_PREFIX, generateKey } from '../auth/key-hash';
 import { TransactionRunner } from '../database/transaction-runner';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
+import { query } from '../database/sql';
 
 const BOOTSTRAP_LOCK_KEY = 7_361_002;
 
@@ -25,8 +26,8 @@ export class BootstrapAdminService {
   async ensureAdmin(): Promise<BootstrapResult> {
     return this.tx.run(async (em) => {
       // Several processes may start at once: only the first creates the admin.
-      await em.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
-      const [{ count }] = await em.query('SELECT count(*)::int AS count FROM users');
+      await query(em, 'SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
+      const [{ count }] = await query<{ count: number }>(em, 'SELECT count(*)::int AS count FROM users');
       if (count > 0) return { generatedKey: null, created: false };
       const admin = await em.save(em.create(User, { email: 'admin@localhost', name: 'admin', isInstanceAdmin: true }));
       const token = this.config.bootstrapBoardKey ?? generateKey(BOARD_KEY_PREFIX);

@@ -12,6 +12,7 @@ import { assertNoUnresolvedBlockers } from '../issue-blockers';
 import { IssueRow, locksFor, updateIssue } from '../issue-row';
 import { statusTimestamps } from '../issue-rules';
 import { OwnershipGateService } from './ownership-gate.service';
+import { query } from '../../database/sql';
 
 /** Checkout (ownership.md §3): one transaction under the issue row lock. */
 @Injectable()
@@ -69,7 +70,8 @@ export class CheckoutService {
   }
 
   private async assignableAgentName(em: EntityManager, agentId: string, companyId: string): Promise<string> {
-    const [agent]: { name: string; company_id: string; status: string }[] = await em.query(
+    const [agent]: { name: string; company_id: string; status: string }[] = await query(
+      em,
       'SELECT name, company_id, status FROM agents WHERE id = $1',
       [agentId],
     );

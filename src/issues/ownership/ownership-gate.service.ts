@@ -8,6 +8,7 @@ import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
 import { assertLiveCallerRun } from '../../runs/run-fence';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
 import { IssueRow, lockIssue, locksFor, updateIssue } from '../issue-row';
+import { query } from '../../database/sql';
 
 /** The issue row under its lock, after stale locks were cleared in this transaction. */
 export interface LockedIssue {
@@ -97,7 +98,8 @@ export class OwnershipGateService {
   /** Whether the caller may act on another agent's issue: its manager (any depth), a CEO, or canManageCheckouts. */
   async overrides(em: EntityManager, actor: AgentActor, assigneeAgentId: string): Promise<boolean> {
     if (actor.role === 'ceo' || actor.permissions?.canManageCheckouts === true) return true;
-    const rows: unknown[] = await em.query(
+    const rows: unknown[] = await query(
+      em,
       `WITH RECURSIVE chain(id, depth) AS (
          SELECT reports_to, 1 FROM agents WHERE id = $1
          UNION ALL
