@@ -165,24 +165,32 @@ export class IssuesService {
       if (assigneeChanged) await this.assertAssignable(em, companyId, next.agentId !== issue.assignee_agent_id ? next.agentId : null, next.userId !== issue.assignee_user_id ? next.userId : null);
       if (dto.parentId) await this.assertParent(em, companyId, issueId, dto.parentId);
 
+      const proposed: Record<(typeof PLAIN_FIELDS)[number][0], unknown> = {
+        title: dto.title?.trim(),
+        description: dto.description,
+        priority: dto.priority,
+        status: next.status,
+        assigneeAgentId: next.agentId,
+        assigneeUserId: next.userId,
+        parentId: dto.parentId,
+      };
       const changes: IssueChanges = {};
       const previous: Record<string, unknown> = {};
       const changed: Record<string, unknown> = {};
       for (const [field, column] of PLAIN_FIELDS) {
-        const value = field === 'status' ? next.status : field === 'assigneeAgentId' ? next.agentId : field === 'assigneeUserId' ? next.userId : dto[field];
+        const value = proposed[field];
         if (value === undefined || value === issue[column]) continue;
         (changes as Record<string, unknown>)[column] = value;
         changed[field] = value;
         previous[field] = issue[column];
       }
-      if (changes.title !== undefined) changes.title = (changes.title as string).trim();
 
       if (dto.blockedByIssueIds) await this.setBlockers(em, actor, companyId, issueId, dto.blockedByIssueIds);
       if (statusChanged && next.status === 'in_progress') await assertNoUnresolvedBlockers(em, issueId);
       Object.assign(changes, statusTimestamps(issue.status, next.status), await this.lockChanges(em, actor, issue, next, statusChanged, assigneeChanged));
 
       let updated = issue;
-      if (Object.keys(changed).length > 0 || Object.keys(changes).length > 0) {
+      if (Object.keys(changes).length > 0) {
         const audit: AuditEntry | undefined =
           Object.keys(changed).length > 0
             ? { companyId, ...auditActor(actor), action: 'issue.updated', entityType: 'issue', entityId: issueId, details: { ...changed, _previous: previous } }
