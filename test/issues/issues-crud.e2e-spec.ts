@@ -106,6 +106,18 @@ describe('issues CRUD', () => {
   });
 
   describe('get and PATCH', () => {
+    it('PATCH audits what changed with its previous values, and nothing when nothing changed', async () => {
+      const company = await createCompany(t);
+      const issue = await createIssue(t, company.id, { title: 'Same', priority: 'low' });
+      const res = await t.http().patch(`/api/issues/${issue.id}`).set(bearer(t.adminKey)).send({ title: '  Same  ', priority: 'high' }).expect(200);
+      expect(res.body).toMatchObject({ title: 'Same', priority: 'high' });
+      const updates = await auditRows(t, issue.id, 'issue.updated');
+      expect(updates.map((r) => r.details)).toEqual([{ priority: 'high', _previous: { priority: 'low' } }]);
+
+      await t.http().patch(`/api/issues/${issue.id}`).set(bearer(t.adminKey)).send({ title: 'Same ', priority: 'high' }).expect(200);
+      expect(await auditRows(t, issue.id, 'issue.updated')).toHaveLength(1);
+    });
+
     it('by uuid and by identifier (case-insensitive), with blockedByIssueIds and blocksIssueIds', async () => {
       const company = await createCompany(t);
       const blocker = await createIssue(t, company.id, { title: 'first' });
