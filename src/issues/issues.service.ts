@@ -6,8 +6,9 @@ import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
+import type { LockedRuns } from '../locks/lock-holders';
 import type { ClearedLocks } from '../locks/stale-lock.service';
-import { lockCallerRun } from '../runs/run-fence';
+import { assertLiveCallerRun, lockCallerRun } from '../runs/run-fence';
 import { CommentsService } from './comments.service';
 import { CreateIssueDto, ListIssuesQuery, UpdateIssueDto } from './dto/issue.dto';
 import { claimIdempotencyKey } from './idempotency';
@@ -187,7 +188,7 @@ export class IssuesService {
 
       if (dto.blockedByIssueIds) await this.setBlockers(em, actor, companyId, issueId, dto.blockedByIssueIds);
       if (statusChanged && next.status === 'in_progress') await assertNoUnresolvedBlockers(em, issueId);
-      Object.assign(changes, statusTimestamps(issue.status, next.status), await this.lockChanges(em, actor, issue, next, statusChanged, assigneeChanged));
+      Object.assign(changes, statusTimestamps(issue.status, next.status), this.lockChanges(actor, issue, locked.runs, next, statusChanged, assigneeChanged));
 
       let updated = issue;
       if (Object.keys(changes).length > 0) {
@@ -206,17 +207,17 @@ export class IssuesService {
    * Locks follow the row: leaving in_progress or changing the assignee drops them; an agent moving
    * its own issue into in_progress takes them for its live run, a board user leaves it unowned.
    */
-  private async lockChanges(
-    em: EntityManager,
+  private lockChanges(
     actor: Actor,
     issue: IssueRow,
+    runs: LockedRuns,
     next: { status: IssueStatus; agentId: string | null },
     statusChanged: boolean,
     assigneeChanged: boolean,
-  ): Promise<IssueChanges> {
+  ): IssueChanges {
     const entering = statusChanged && next.status === 'in_progress';
     if (entering && actor.type === 'agent' && next.agentId === actor.agentId) {
-      return locksFor(await lockCallerRun(em, actor), actor.agentName);
+      return locksFor(assertLiveCallerRun(actor, runs), actor.agentName);
     }
     const held = issue.checkout_run_id || issue.execution_run_id;
     return held && (next.status !== 'in_progress' || assigneeChanged || entering) ? { ...NO_LOCKS } : {};

@@ -1,18 +1,19 @@
 import type { EntityManager } from 'typeorm';
 import type { AgentActor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
-import { LockedRun, lockRuns } from '../locks/lock-holders';
+import { LockedRuns, lockRuns } from '../locks/lock-holders';
 
 /**
  * Fencing (ownership.md §8): the caller's run must exist, be the caller's, and be running.
- * `run` is the caller's run row as locked FOR SHARE in this transaction (after the issue row:
+ * `runs` holds the caller's run as locked FOR SHARE in this transaction (after the issue row:
  * issue, then run), so it cannot finish until the caller's transaction ends.
  */
-export function assertLiveCallerRun(actor: AgentActor, run: LockedRun | undefined): string {
+export function assertLiveCallerRun(actor: AgentActor, runs: LockedRuns): string {
   const runId = actor.runId;
   if (!runId) {
     throw new DomainError('run_id_required', 'This needs a run: send X-Paperclip-Run-Id or use a run JWT');
   }
+  const run = runs.get(runId);
   if (!run || run.agent_id !== actor.agentId) {
     throw new DomainError('run_not_owned', 'The run does not exist or belongs to another agent', { runId, agentId: actor.agentId });
   }
@@ -24,6 +25,5 @@ export function assertLiveCallerRun(actor: AgentActor, run: LockedRun | undefine
 
 /** Locks the caller's run FOR SHARE and fences on it. */
 export async function lockCallerRun(em: EntityManager, actor: AgentActor): Promise<string> {
-  const runs = actor.runId ? await lockRuns(em, [actor.runId]) : new Map<string, LockedRun>();
-  return assertLiveCallerRun(actor, actor.runId ? runs.get(actor.runId) : undefined);
+  return assertLiveCallerRun(actor, await lockRuns(em, [actor.runId]));
 }

@@ -31,7 +31,7 @@ export class CheckoutService {
       const issue = locked.issue;
       const agentName = actor.type === 'agent' ? actor.agentName : await this.assignableAgentName(em, dto.agentId, issue.company_id);
       // A board checkout acts on behalf of the agent and leaves the issue unowned for its next run.
-      const runId = actor.type === 'agent' ? assertLiveCallerRun(actor, actor.runId ? locked.runs.get(actor.runId) : undefined) : null;
+      const runId = actor.type === 'agent' ? assertLiveCallerRun(actor, locked.runs) : null;
 
       const heldByAgent = issue.status === 'in_progress' && issue.assignee_agent_id === dto.agentId;
       if (heldByAgent && issue.checkout_run_id === runId && (runId || !issue.execution_run_id)) return issue;

@@ -58,7 +58,7 @@ export class OwnershipGateService {
     const { issue } = locked;
     if (actor.type === 'board') return issue;
     // Fencing: a run id, when sent, must be the caller's live run whatever the rule below (§8).
-    const runId = actor.runId ? assertLiveCallerRun(actor, locked.runs.get(actor.runId)) : null;
+    const runId = actor.runId ? assertLiveCallerRun(actor, locked.runs) : null;
     if (!issue.assignee_agent_id) return issue;
     if (issue.assignee_agent_id !== actor.agentId) {
       if (await this.overrides(em, actor, issue.assignee_agent_id)) return issue;
