@@ -2,12 +2,16 @@ import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { query } from '../database/sql';
 
+/** FROM … WHERE of the issues `b` that block the issue named by `issueRef` (SQL) and are not done. */
+export const unresolvedBlockersOf = (issueRef: string) =>
+  `issue_relations r JOIN issues b ON b.id = r.issue_id
+    WHERE r.related_issue_id = ${issueRef} AND r.type = 'blocks' AND b.status <> 'done'`;
+
 /** Issues that block `issueId` and are not done. */
 export async function unresolvedBlockers(em: EntityManager, issueId: string): Promise<string[]> {
   const rows: { id: string }[] = await query(
     em,
-    `SELECT b.id FROM issue_relations r JOIN issues b ON b.id = r.issue_id
-      WHERE r.related_issue_id = $1 AND r.type = 'blocks' AND b.status <> 'done' ORDER BY b.id`,
+    `SELECT b.id FROM ${unresolvedBlockersOf('$1')} ORDER BY b.id`,
     [issueId],
   );
   return rows.map((r) => r.id);

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { notFound } from '../common/domain-error';
 import { AuditEntry, auditInsert } from '../audit/audit.service';
 import { query } from '../database/sql';
+import { unresolvedBlockersOf } from './issue-blockers';
 import type { IssuePriority, IssueStatus } from './issue.entity';
 
 /** An `issues` row as PostgreSQL returns it. The issue routes work on rows, not entities, to keep each statement explicit. */
@@ -57,9 +58,7 @@ export const NO_LOCKS: IssueChanges = {
 export async function lockIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
   const [row] = await query<IssueRow>(
     em,
-    `SELECT i.*, EXISTS (
-        SELECT 1 FROM issue_relations r JOIN issues b ON b.id = r.issue_id
-         WHERE r.related_issue_id = i.id AND r.type = 'blocks' AND b.status <> 'done') AS has_unresolved_blockers
+    `SELECT i.*, EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')}) AS has_unresolved_blockers
        FROM issues i WHERE i.id = $1 FOR UPDATE OF i`,
     [issueId],
   );
