@@ -40,6 +40,8 @@ interface Options {
   keep: boolean;
   profile: number;
   rawPrepared: boolean;
+  /** Directory for a V8 CPU profile of the server (node --cpu-prof), written when it stops. */
+  cpuProfDir?: string;
 }
 
 function usage(): string {
@@ -56,6 +58,7 @@ function usage(): string {
     '  --keep                         keep the temp dir (database files)',
     '  --profile [n]                  also count the SQL statements of n sequential API and raw cycles',
     '                                 (pg_stat_statements; default n = 200)',
+    '  --cpu-prof <dir>               write a CPU profile of the server to <dir> (open it in Chrome DevTools)',
     '  --verbose                      echo server output',
   ].join('\n');
 }
@@ -131,6 +134,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--keep':
         o.keep = true;
+        break;
+      case '--cpu-prof':
+        o.cpuProfDir = value();
         break;
       case '--verbose':
         o.verbose = true;
@@ -435,7 +441,8 @@ async function startEnvironment(opts: Options): Promise<void> {
     NODE_ENV: 'production',
   };
   const t1 = Date.now();
-  const child = spawn(process.execPath, [mainJs], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: distRoot });
+  const profArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const child = spawn(process.execPath, [...profArgs, mainJs], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: distRoot });
   env.server = child;
   const keepTail = (prefix: string) => (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {

@@ -8,6 +8,7 @@ import { CompanyMembership } from '../companies/company-membership.entity';
 import { Issue } from '../issues/issue.entity';
 import { IssueComment } from '../issues/issue-comment.entity';
 import { IssueRelation } from '../issues/issue-relation.entity';
+import { PiggybackClient } from './piggyback-client';
 import { HeartbeatRun } from '../runs/heartbeat-run.entity';
 import { BoardApiKey } from '../users/board-api-key.entity';
 import { User } from '../users/user.entity';
@@ -36,7 +37,7 @@ export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'clasp', options: `-c lock_timeout=${lockTimeoutMs}` },
+    extra: { max: poolSize, application_name: 'clasp', options: `-c lock_timeout=${lockTimeoutMs}`, Client: PiggybackClient },
   };
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { AndCommit } from './piggyback-client';
 
 interface PgQueryable {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] } & AndCommit): Promise<{ rows: unknown[] }>;
 }
 
 const statementNames = new Map<string, string>();
@@ -22,10 +23,11 @@ function statementName(text: string): string {
  * transaction's own when `em` belongs to one, else the pool. PostgreSQL parses and plans each
  * statement once per connection instead of on every call — on the ownership hot path that was
  * most of the database's CPU. Errors keep their SQLSTATE in `code` for the filter and the retry.
+ * `andCommit` makes it the transaction's last statement: COMMIT goes with it (PiggybackClient).
  */
-export async function query<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
+export async function query<T>(em: EntityManager, text: string, values: unknown[] = [], { andCommit }: AndCommit = {}): Promise<T[]> {
   const client: PgQueryable = em.queryRunner ? await em.queryRunner.connect() : (em.connection.driver as PostgresDriver).master;
-  const result = await client.query({ name: statementName(text), text, values });
+  const result = await client.query({ name: statementName(text), text, values, andCommit });
   return result.rows as T[];
 }
 

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { notFound } from '../common/domain-error';
 import { AuditEntry, auditInsert } from '../audit/audit.service';
+import type { AndCommit } from '../database/piggyback-client';
 import { query } from '../database/sql';
 import { unresolvedBlockersOf } from './issue-blockers';
 import type { IssuePriority, IssueStatus } from './issue.entity';
@@ -75,8 +76,15 @@ export async function readIssue(em: EntityManager, issueId: string): Promise<Iss
 /**
  * One UPDATE … RETURNING for the changed columns (`DB_NOW` stands for the database clock). With
  * `audit`, the audit row is inserted by the same statement: atomic with the change, one round trip.
+ * With `andCommit` it is the transaction's last statement and commits with it.
  */
-export async function updateIssue(em: EntityManager, issueId: string, changes: IssueChanges, audit?: AuditEntry): Promise<IssueRow> {
+export async function updateIssue(
+  em: EntityManager,
+  issueId: string,
+  changes: IssueChanges,
+  audit?: AuditEntry,
+  options: AndCommit = {},
+): Promise<IssueRow> {
   const sets: string[] = [];
   const params: unknown[] = [issueId];
   for (const [column, value] of Object.entries(changes)) {
@@ -96,7 +104,7 @@ export async function updateIssue(em: EntityManager, issueId: string, changes: I
     params.push(...insert.params);
     sql = `WITH updated AS (${sql}), audited AS (${insert.sql}) SELECT * FROM updated`;
   }
-  const [row] = await query<IssueRow>(em, sql, params);
+  const [row] = await query<IssueRow>(em, sql, params, options);
   return row;
 }
 

@@ -27,7 +27,7 @@ export class ReleaseService {
       // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a release.
       const changes: IssueChanges = { ...NO_LOCKS, assignee_agent_id: null };
       if (issue.status === 'in_progress') Object.assign(changes, statusTimestamps('in_progress', 'todo'), { status: 'todo' });
-      return updateIssue(em, issue.id, changes, {
+      const audit = {
         companyId: issue.company_id,
         ...auditActor(actor),
         action: 'issue.released',
@@ -40,7 +40,8 @@ export class ReleaseService {
           previousCheckoutRunId: issue.checkout_run_id,
           previousExecutionRunId: issue.execution_run_id,
         },
-      });
+      };
+      return updateIssue(em, issue.id, changes, audit, { andCommit: true });
     });
   }
 
@@ -51,7 +52,7 @@ export class ReleaseService {
       const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id };
       const changes: IssueChanges = { ...NO_LOCKS };
       if (clearAssignee) changes.assignee_agent_id = null;
-      const released = await updateIssue(em, issue.id, changes, {
+      const audit = {
         companyId: issue.company_id,
         ...auditActor(actor),
         action: 'issue.admin_force_release',
@@ -64,7 +65,8 @@ export class ReleaseService {
           prevExecutionRunId: previous.executionRunId,
           clearAssignee,
         },
-      });
+      };
+      const released = await updateIssue(em, issue.id, changes, audit, { andCommit: true });
       return { issue: released, previous };
     });
   }

@@ -1,0 +1,143 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { dataSourceOptions } from '../../src/database/data-source';
+import { query } from '../../src/database/sql';
+import { TransactionRunner } from '../../src/database/transaction-runner';
+import { Company } from '../../src/companies/company.entity';
+import { createTestDatabase, poolFor } from '../helpers/test-database';
+
+/**
+ * PiggybackClient: BEGIN travels with a transaction's first statement and COMMIT with the one
+ * marked `andCommit`, with the outcome of separate round trips. One pooled connection, so every
+ * transaction below runs on the same client and round trips can be counted on it.
+ */
+describe('PiggybackClient (BEGIN and COMMIT without round trips of their own)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataSource: DataSource;
+  let runner: TransactionRunner;
+  let db: Pool;
+  let roundTrips = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = poolFor(database.url);
+    await db.query('CREATE TABLE piggyback_rows (id int PRIMARY KEY, tag int, CONSTRAINT tag_unique UNIQUE (tag) DEFERRABLE INITIALLY DEFERRED)');
+    dataSource = await new DataSource(dataSourceOptions(database.url, { poolSize: 1 })).initialize();
+    runner = new TransactionRunner(dataSource);
+    const pool = (dataSource.driver as unknown as { master: Pool }).master;
+    const counted = new WeakSet<PoolClient>();
+    pool.on('acquire', (client: PoolClient) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      (client as unknown as { connection: NodeJS.EventEmitter }).connection.on('readyForQuery', () => roundTrips++);
+    });
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.end();
+    await database.drop();
+  });
+  beforeEach(() => db.query('TRUNCATE piggyback_rows'));
+
+  const insert = (em: EntityManager, id: number, tag = id, andCommit = false) =>
+    query(em, 'INSERT INTO piggyback_rows (id, tag) VALUES ($1, $2) RETURNING id', [id, tag], { andCommit });
+  const storedIds = async () => (await db.query('SELECT id FROM piggyback_rows ORDER BY id')).rows.map((r: { id: number }) => r.id);
+  /** Round trips of `work` run in a transaction, once its statements are prepared on the connection. */
+  const roundTripsOf = async (work: (em: EntityManager) => Promise<unknown>) => {
+    await runner.run(work);
+    await db.query('TRUNCATE piggyback_rows');
+    const before = roundTrips;
+    await runner.run(work);
+    return roundTrips - before;
+  };
+
+  it('runs a two-statement transaction in two round trips, and commits it', async () => {
+    const trips = await roundTripsOf(async (em) => {
+      await insert(em, 1);
+      await insert(em, 2, 2, true);
+    });
+    expect(trips).toBe(2);
+    expect(await storedIds()).toEqual([1, 2]);
+  });
+
+  it('without andCommit, COMMIT is a round trip of its own (and BEGIN still is not)', async () => {
+    const trips = await roundTripsOf(async (em) => {
+      await insert(em, 1);
+      await insert(em, 2);
+    });
+    expect(trips).toBe(3);
+    expect(await storedIds()).toEqual([1, 2]);
+  });
+
+  it('sends nothing for a transaction that runs no statement', async () => {
+    expect(await roundTripsOf(async () => 'nothing to do')).toBe(0);
+  });
+
+  it('commits nothing when the statement carrying COMMIT fails, and leaves the connection usable', async () => {
+    await expect(
+      runner.run(async (em) => {
+        await insert(em, 1);
+        await insert(em, 1, 2, true); // duplicate primary key
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await storedIds()).toEqual([]);
+    await runner.run((em) => insert(em, 3, 3, true));
+    expect(await storedIds()).toEqual([3]);
+  });
+
+  it('reports a failing COMMIT to the caller (deferred constraint) and keeps nothing', async () => {
+    await expect(
+      runner.run(async (em) => {
+        await insert(em, 1, 7);
+        await insert(em, 2, 7, true); // the deferred unique check fails at COMMIT
+      }),
+    ).rejects.toMatchObject({ code: '23505', constraint: 'tag_unique' });
+    expect(await storedIds()).toEqual([]);
+    await runner.run((em) => insert(em, 4, 4, true));
+    expect(await storedIds()).toEqual([4]);
+  });
+
+  it('refuses a statement sent after the committing one instead of running it outside the transaction', async () => {
+    await expect(
+      runner.run(async (em) => {
+        await insert(em, 1, 1, true);
+        await insert(em, 2);
+      }),
+    ).rejects.toThrow('after the transaction committed');
+    expect(await storedIds()).toEqual([1]);
+    await runner.run((em) => insert(em, 5, 5, true));
+    expect(await storedIds()).toEqual([1, 5]);
+  });
+
+  it('keeps a first statement that cannot carry BEGIN (simple query, new named statement) inside the transaction', async () => {
+    await expect(
+      runner.run(async (em) => {
+        await em.query('INSERT INTO piggyback_rows (id, tag) VALUES (10, 10)'); // no parameters: simple protocol
+        await em.query('SELECT 1/0');
+      }),
+    ).rejects.toMatchObject({ driverError: { code: '22012' } });
+    const firstUse = 'INSERT INTO piggyback_rows (id, tag) VALUES ($1, $1 + 100)';
+    await expect(
+      runner.run(async (em) => {
+        await query(em, firstUse, [11]);
+        await query(em, 'SELECT 1/$1::int', [0]);
+      }),
+    ).rejects.toMatchObject({ code: '22012' });
+    expect(await storedIds()).toEqual([]);
+  });
+
+  it("rolls back TypeORM's own writes too when the transaction fails", async () => {
+    await expect(
+      runner.run(async (em) => {
+        await em.save(em.create(Company, { name: 'Rolled back', issuePrefix: 'RBK' }));
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect((await db.query("SELECT count(*)::int AS n FROM companies WHERE issue_prefix = 'RBK'")).rows[0].n).toBe(0);
+  });
+
+  it('ignores andCommit outside a transaction', async () => {
+    await expect(insert(dataSource.manager, 6, 6, true)).resolves.toEqual([{ id: 6 }]);
+    expect(await storedIds()).toEqual([6]);
+  });
+});
