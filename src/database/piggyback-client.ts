@@ -1,12 +1,25 @@
 import { Client, Query } from 'pg';
 
-/** Asks the client to commit the transaction right after this statement, in the same round trip. */
+/** Asks the client to commit the transaction right after the statement(s), in the same round trip. */
 export interface AndCommit {
   andCommit?: boolean;
 }
 
-/** The pg internals this module builds on (pg 8: lib/query.js and lib/connection.js). */
+/** One statement of a batch, as pg takes it. */
+export interface StatementConfig {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/** Several statements run in order in one round trip; an error skips the rest. */
+export interface StatementBatchConfig extends AndCommit {
+  statements: StatementConfig[];
+}
+
+/** The pg internals this module builds on (pg 8.23: lib/query.js, lib/client.js, lib/connection.js). */
 interface PgConnection {
+  stream: { cork(): void; uncork(): void };
   parsedStatements: Record<string, string>;
   parse(config: { text: string; name?: string; types?: unknown[] }): void;
   bind(config: { portal?: string; statement?: string; values?: unknown[] }): void;
@@ -18,10 +31,14 @@ interface PgQueryInternals {
   name?: string;
   portal: string;
   rows?: number;
-  callback?: (error: Error | null, result?: unknown) => void;
+  values?: unknown;
+  callback?: (error: Error | null, result?: any) => void;
   requiresPreparation(): boolean;
   prepare(connection: PgConnection): void;
+  submit(connection: PgConnection): Error | null;
   handleCommandComplete(message: unknown, connection: PgConnection): void;
+  handleReadyForQuery(connection: PgConnection): void;
+  handleError(error: Error, connection: PgConnection): void;
   _getRows(connection: PgConnection, rows?: number): void;
 }
 
@@ -34,44 +51,75 @@ function sendUnsynced(connection: PgConnection, text: 'BEGIN' | 'COMMIT'): void 
   connection.execute({ portal: '', rows: 0 });
 }
 
-/**
- * One statement sent as a single batch of protocol messages with BEGIN in front of it and/or
- * COMMIT behind it, closed by one Sync. PostgreSQL runs them in order and, after an error, skips
- * to the Sync: the statement never runs outside the transaction (BEGIN failed) and COMMIT never
- * follows a failed statement. Only the statement's own result reaches the caller.
- */
-class TransactionEdgeQuery extends QueryBase {
-  private completions = 0;
-  /** Set once the statement itself completed: the COMMIT behind it then either ran or failed, ending the transaction. */
-  statementCompleted = false;
+/** Writes one statement's messages for a StatementBatch (BEGIN before it, or COMMIT and Sync after it). */
+class BatchPart extends QueryBase {
+  bindError?: Error;
 
   constructor(
-    config: unknown,
-    values: unknown,
-    private readonly withBegin: boolean,
-    private readonly withCommit: boolean,
+    config: StatementConfig,
+    private readonly beginBefore: boolean,
+    private readonly end: 'none' | 'sync' | 'commit-and-sync',
   ) {
-    super(config, values);
+    super(config);
+    // pg reports a value it cannot bind here, after closing the batch with a Sync.
+    this.callback = (error) => (this.bindError = error ?? undefined);
   }
 
-  /** pg calls this with the socket corked, after checking the query: the batch leaves in one write. */
   override prepare(connection: PgConnection): void {
-    if (this.withBegin) sendUnsynced(connection, 'BEGIN');
+    if (this.beginBefore) sendUnsynced(connection, 'BEGIN');
     super.prepare(connection);
   }
 
   override _getRows(connection: PgConnection, rows?: number): void {
     connection.execute({ portal: this.portal, rows });
-    if (this.withCommit) sendUnsynced(connection, 'COMMIT');
-    connection.sync();
+    if (this.end === 'commit-and-sync') sendUnsynced(connection, 'COMMIT');
+    if (this.end !== 'none') connection.sync();
+  }
+}
+
+/**
+ * Statements sent as one batch of protocol messages — with BEGIN in front and/or COMMIT behind
+ * when asked — closed by one Sync: one write, one round trip. PostgreSQL runs them in order (each
+ * with a snapshot of its own) and, after an error, skips to the Sync: no statement runs outside the
+ * transaction (BEGIN failed) or after a failed one, and COMMIT never follows a failure. The caller
+ * gets one result per statement; BEGIN's and COMMIT's completions are not among them.
+ */
+class StatementBatch extends QueryBase {
+  private completions = 0;
+  /** Set once every statement completed: a COMMIT behind them has then run (or failed), ending the transaction. */
+  statementsCompleted = false;
+
+  constructor(
+    private readonly parts: BatchPart[],
+    private readonly withBegin: boolean,
+  ) {
+    super({});
+  }
+
+  override submit(connection: PgConnection): Error | null {
+    connection.stream.cork();
+    try {
+      for (const part of this.parts) {
+        part.prepare(connection);
+        if (part.bindError) break; // pg closed the batch with a Sync: nothing may follow it
+      }
+    } finally {
+      connection.stream.uncork();
+    }
+    return null;
   }
 
   override handleCommandComplete(message: unknown, connection: PgConnection): void {
-    this.completions++;
-    const statementCompletion = this.withBegin ? 2 : 1;
-    if (this.completions !== statementCompletion) return; // BEGIN's or COMMIT's
-    this.statementCompleted = true;
+    const statement = ++this.completions - (this.withBegin ? 1 : 0);
+    if (statement < 1 || statement > this.parts.length) return; // BEGIN's or COMMIT's
+    if (statement === this.parts.length) this.statementsCompleted = true;
     super.handleCommandComplete(message, connection);
+  }
+
+  override handleReadyForQuery(connection: PgConnection): void {
+    const bindError = this.parts.find((part) => part.bindError)?.bindError;
+    if (bindError) this.handleError(bindError, connection);
+    else super.handleReadyForQuery(connection);
   }
 }
 
@@ -79,16 +127,19 @@ function emptyResult(command: string) {
   return { command, rowCount: null, oid: 0, rows: [], fields: [] };
 }
 
+type PgResult = { rows: unknown[] };
+
 /**
  * The pool's client. A short transaction (BEGIN, lock, check, write, COMMIT) spends as many round
  * trips on BEGIN and COMMIT as on its work; on a loaded machine each round trip is a socket write
  * and a wake-up of both processes. So TypeORM's `START TRANSACTION` is held back and sent in front
- * of the transaction's first statement, and a statement sent with `andCommit` carries the COMMIT
- * behind it — each in the same write and round trip, with the same all-or-nothing outcome
- * (see TransactionEdgeQuery). A transaction that ran no statement sends nothing at all.
+ * of the transaction's first statement, a statement sent with `andCommit` carries the COMMIT
+ * behind it, and `{ statements: [...] }` sends several statements at once — each batch in one
+ * write and round trip, with the all-or-nothing outcome described at StatementBatch. A
+ * transaction that ran no statement sends nothing at all.
  *
- * After a statement with `andCommit` the transaction is over: TypeORM's own COMMIT (or ROLLBACK)
- * is answered here, and any other statement before it is refused rather than run in autocommit.
+ * After a batch with `andCommit` the transaction is over: TypeORM's own COMMIT (or ROLLBACK) is
+ * answered here, and any other statement before it is refused rather than run in autocommit.
  */
 export class PiggybackClient extends Client {
   private beginHeld = false;
@@ -112,24 +163,54 @@ export class PiggybackClient extends Client {
       return Promise.reject(new Error('A statement was sent after the transaction committed with its last statement'));
     }
 
-    const andCommit = Boolean((config as AndCommit | undefined)?.andCommit) && (this.beginHeld || this.getTransactionStatus() === 'T');
+    const batch: StatementConfig[] | undefined = (config as Partial<StatementBatchConfig> | undefined)?.statements;
+    if (batch) return this.runBatch(batch, Boolean(config.andCommit));
+    const andCommit = Boolean((config as AndCommit | undefined)?.andCommit);
     if (!this.beginHeld && !andCommit) return super.query(config, values, callback);
-    if (typeof config?.submit === 'function' || callback !== undefined) return this.afterBegin(() => super.query(config, values, callback));
+    if (!plain && (callback !== undefined || typeof config?.submit === 'function')) {
+      return this.afterBegin(() => super.query(config, values, callback));
+    }
+    const statement: StatementConfig = typeof config === 'string' ? { text: config, values } : { ...config, values: values ?? config.values };
+    return this.runBatch([statement], andCommit).then(([result]) => result);
+  }
 
-    const edgeQuery = new TransactionEdgeQuery(config, values, this.beginHeld, andCommit);
-    // A named statement's first Parse must not share a batch with BEGIN: pg would credit BEGIN's
-    // ParseComplete to it and remember it as prepared even if its own Parse then failed. Such a
-    // statement (and anything not sent as one extended-protocol batch) goes the usual way.
-    const piggybacks = edgeQuery.requiresPreparation() && !edgeQuery.rows && (!edgeQuery.name || this.isPrepared(edgeQuery.name));
-    if (!piggybacks) return this.afterBegin(() => super.query(config, values));
+  /** Resolves to one result per statement. */
+  private runBatch(statements: StatementConfig[], andCommit: boolean): Promise<PgResult[]> {
+    const commit = andCommit && (this.beginHeld || this.getTransactionStatus() === 'T');
+    const parts = statements.map((statement, i) => {
+      const last = i === statements.length - 1;
+      return new BatchPart(statement, i === 0 && this.beginHeld, last ? (commit ? 'commit-and-sync' : 'sync') : 'none');
+    });
+    if (!parts.every((part) => this.canBatch(part))) return this.runOneByOne(statements);
+
+    const batch = new StatementBatch(parts, this.beginHeld);
     this.beginHeld = false;
     return new Promise((resolve, reject) => {
-      edgeQuery.callback = (error, result) => {
-        if (andCommit && edgeQuery.statementCompleted) this.committedEarly = !error;
-        return error ? reject(error) : resolve(result);
+      batch.callback = (error, result) => {
+        if (commit && batch.statementsCompleted) this.committedEarly = !error;
+        if (error) reject(error);
+        else resolve(Array.isArray(result) ? result : [result]);
       };
-      super.query(edgeQuery as never);
+      super.query(batch as never);
     });
+  }
+
+  /**
+   * A named statement's first Parse must not share a batch: pg credits every ParseComplete to the
+   * batch, not to the statement, so it would not learn that the statement is now prepared (and
+   * would credit BEGIN's to whatever it is running). Such statements, and anything not sent with
+   * the extended protocol, go one by one — once per statement and connection.
+   */
+  private canBatch(part: BatchPart): boolean {
+    const connection = (this as unknown as { connection: PgConnection }).connection;
+    return part.requiresPreparation() && !part.rows && Array.isArray(part.values ?? []) && (!part.name || part.name in connection.parsedStatements);
+  }
+
+  /** The way pg sends statements by itself; the transaction's COMMIT then follows as usual. */
+  private async runOneByOne(statements: StatementConfig[]): Promise<PgResult[]> {
+    const results: PgResult[] = [];
+    for (const statement of statements) results.push(await this.afterBegin(() => super.query(statement)));
+    return results;
   }
 
   /** Sends the held BEGIN on its own, then `next`. */
@@ -137,9 +218,5 @@ export class PiggybackClient extends Client {
     if (!this.beginHeld) return next();
     this.beginHeld = false;
     return super.query('BEGIN').then(next) as Promise<Awaited<T>>;
-  }
-
-  private isPrepared(name: string): boolean {
-    return (this as unknown as { connection: PgConnection }).connection.parsedStatements[name] !== undefined;
   }
 }

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { AndCommit } from './piggyback-client';
+import type { AndCommit, PiggybackClient, StatementBatchConfig } from './piggyback-client';
 
 interface PgQueryable {
   query(config: { name: string; text: string; values: unknown[] } & AndCommit): Promise<{ rows: unknown[] }>;
+}
+
+/** A statement and its parameters, for queryInOrder. */
+export interface Statement {
+  text: string;
+  values: unknown[];
 }
 
 const statementNames = new Map<string, string>();
@@ -29,6 +35,23 @@ export async function query<T>(em: EntityManager, text: string, values: unknown[
   const client: PgQueryable = em.queryRunner ? await em.queryRunner.connect() : (em.connection.driver as PostgresDriver).master;
   const result = await client.query({ name: statementName(text), text, values, andCommit });
   return result.rows as T[];
+}
+
+/**
+ * Runs statements one after the other, in one round trip when `em` belongs to a transaction
+ * (PiggybackClient): each sees what the previous ones did and locked, and an error stops the rest.
+ * Resolves to each statement's rows.
+ */
+export async function queryInOrder(em: EntityManager, statements: Statement[]): Promise<unknown[][]> {
+  if (!em.queryRunner?.isTransactionActive) {
+    const results: unknown[][] = [];
+    for (const { text, values } of statements) results.push(await query(em, text, values));
+    return results;
+  }
+  const client = (await em.queryRunner.connect()) as PiggybackClient;
+  const batch: StatementBatchConfig = { statements: statements.map(({ text, values }) => ({ name: statementName(text), text, values })) };
+  const results = (await client.query(batch as never)) as unknown as { rows: unknown[] }[];
+  return results.map((result) => result.rows);
 }
 
 /** A single-row lookup that can share one round trip with others (LookupRunner.together). */

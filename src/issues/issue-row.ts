@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { notFound } from '../common/domain-error';
 import { AuditEntry, auditInsert } from '../audit/audit.service';
 import type { AndCommit } from '../database/piggyback-client';
-import { query } from '../database/sql';
+import { query, queryInOrder, Statement } from '../database/sql';
+import { LockedRuns, lockedRuns, lockRunsOfIssueStatement } from '../locks/lock-holders';
 import { unresolvedBlockersOf } from './issue-blockers';
 import type { IssuePriority, IssueStatus } from './issue.entity';
 
@@ -56,15 +57,26 @@ export const NO_LOCKS: IssueChanges = {
  * Locks the bare issue row (no joins: FOR UPDATE OF i) for the rest of the transaction, and says
  * in the same statement whether unresolved blockers exist (checkout needs it; it saves a round trip).
  */
+function lockIssueStatement(issueId: string): Statement {
+  return {
+    text: `SELECT i.*, EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')}) AS has_unresolved_blockers
+             FROM issues i WHERE i.id = $1 FOR UPDATE OF i`,
+    values: [issueId],
+  };
+}
+
 export async function lockIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
-  const [row] = await query<IssueRow>(
-    em,
-    `SELECT i.*, EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')}) AS has_unresolved_blockers
-       FROM issues i WHERE i.id = $1 FOR UPDATE OF i`,
-    [issueId],
-  );
+  const { text, values } = lockIssueStatement(issueId);
+  const [row] = await query<IssueRow>(em, text, values);
   if (!row) throw notFound('Issue', { id: issueId });
   return row;
+}
+
+/** lockIssue, then lockRunsOfIssueStatement — in that lock order, in one round trip. */
+export async function lockIssueAndRuns(em: EntityManager, issueId: string, callerRunId: string | null): Promise<{ issue: IssueRow; runs: LockedRuns }> {
+  const [[issue], runRows] = await queryInOrder(em, [lockIssueStatement(issueId), lockRunsOfIssueStatement(issueId, callerRunId)]);
+  if (!issue) throw notFound('Issue', { id: issueId });
+  return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
 }
 
 export async function readIssue(em: EntityManager, issueId: string): Promise<IssueRow> {

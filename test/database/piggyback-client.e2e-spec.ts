@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { dataSourceOptions } from '../../src/database/data-source';
-import { query } from '../../src/database/sql';
+import { query, queryInOrder } from '../../src/database/sql';
 import { TransactionRunner } from '../../src/database/transaction-runner';
 import { Company } from '../../src/companies/company.entity';
 import { createTestDatabase, poolFor } from '../helpers/test-database';
@@ -134,6 +134,29 @@ describe('PiggybackClient (BEGIN and COMMIT without round trips of their own)', 
       }),
     ).rejects.toThrow('boom');
     expect((await db.query("SELECT count(*)::int AS n FROM companies WHERE issue_prefix = 'RBK'")).rows[0].n).toBe(0);
+  });
+
+  it('runs queryInOrder statements in order in one round trip, each seeing the ones before', async () => {
+    const work = (em: EntityManager) =>
+      queryInOrder(em, [
+        { text: 'INSERT INTO piggyback_rows (id, tag) VALUES ($1, $1) RETURNING id', values: [1] },
+        { text: 'SELECT count(*)::int AS n FROM piggyback_rows WHERE id = $1', values: [1] },
+      ]);
+    expect(await roundTripsOf(work)).toBe(2); // the batch with BEGIN, then COMMIT
+    await db.query('TRUNCATE piggyback_rows');
+    await expect(runner.run(work)).resolves.toEqual([[{ id: 1 }], [{ n: 1 }]]);
+  });
+
+  it('rejects a queryInOrder batch with the failing statement\'s error, keeps nothing, and leaves the connection usable', async () => {
+    const batch = (divisor: number) => (em: EntityManager) =>
+      queryInOrder(em, [
+        { text: 'INSERT INTO piggyback_rows (id, tag) VALUES ($1, $1) RETURNING id', values: [divisor + 20] },
+        { text: 'SELECT 1 / $1::int AS q', values: [divisor] },
+      ]);
+    await runner.run(batch(1)); // prepares both statements on the connection: the next call is one batch
+    await expect(runner.run(batch(0))).rejects.toMatchObject({ code: '22012' });
+    await expect(runner.run(batch(2))).resolves.toEqual([[{ id: 22 }], [{ q: 0 }]]);
+    expect(await storedIds()).toEqual([21, 22]);
   });
 
   it('ignores andCommit outside a transaction', async () => {

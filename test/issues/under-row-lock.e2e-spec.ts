@@ -97,6 +97,42 @@ describe('decisions are taken under the row lock', () => {
     expect(await issueRow(t, issue.id)).toMatchObject({ assignee_agent_id: first.id, checkout_run_id: firstRun, execution_run_id: firstRun });
   });
 
+  it('a checkout queued behind a take by a run that started meanwhile sees that run as live: 409, nothing cleared', async () => {
+    const { company, agent: first } = await world(t);
+    const second = await createAgent(t, company.id);
+    const secondRun = await seedRun(t, second, 'running');
+    const issue = await createIssue(t, company.id, { status: 'todo' });
+
+    const client = await holdIssueLock(issue.id);
+    let pending!: Promise<Response>;
+    let newRun: string;
+    try {
+      pending = start(t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(second, secondRun)).send({ agentId: second.id, expectedStatuses: ['todo'] }));
+      await waitForWaiter(client);
+      // The run is younger than the waiting statement: only a statement started after the row lock sees it.
+      newRun = (
+        await client.query(
+          `INSERT INTO heartbeat_runs (company_id, agent_id, status, invocation_source, started_at, last_heartbeat_at)
+           VALUES ($1, $2, 'running', 'on_demand', now(), now()) RETURNING id`,
+          [company.id, first.id],
+        )
+      ).rows[0].id;
+      await client.query(
+        `UPDATE issues SET status = 'in_progress', assignee_agent_id = $2, checkout_run_id = $3, execution_run_id = $3,
+                execution_agent_name_key = $4, execution_locked_at = now(), started_at = now() WHERE id = $1`,
+        [issue.id, first.id, newRun, first.name.toLowerCase()],
+      );
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const res = await pending;
+    expect(res.status).toBe(409);
+    expect(res.body.details).toMatchObject({ checkoutRunId: newRun, holderRunStatus: 'running' });
+    expect(await issueRow(t, issue.id)).toMatchObject({ assignee_agent_id: first.id, checkout_run_id: newRun });
+    expect(await auditRows(t, issue.id, 'issue.stale_lock_cleared')).toHaveLength(0);
+  });
+
   it('a PATCH queued behind a concurrent take is gated on the new row: 409 checked_out_by_other_agent', async () => {
     const { company, agent: holder, runId: holderRun } = await world(t);
     const writer = await createAgent(t, company.id);

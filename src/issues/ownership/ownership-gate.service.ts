@@ -3,11 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
-import { LockedRuns, lockRuns } from '../../locks/lock-holders';
+import type { LockedRuns } from '../../locks/lock-holders';
 import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
 import { assertLiveCallerRun } from '../../runs/run-fence';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
-import { IssueRow, lockIssue, locksFor, updateIssue } from '../issue-row';
+import { IssueRow, lockIssueAndRuns, locksFor, updateIssue } from '../issue-row';
 import { query } from '../../database/sql';
 
 /** The issue row under its lock, after stale locks were cleared in this transaction. */
@@ -33,13 +33,13 @@ export class OwnershipGateService {
   constructor(private readonly staleLocks: StaleLockService) {}
 
   /**
-   * Locks the issue row, then (one statement) its holder runs and the caller's run, and clears
-   * the locks whose holder is not running.
+   * Locks the issue row, then its holder runs and the caller's run (one round trip for both), and
+   * clears the locks whose holder is not running.
    */
   async lockForWrite(em: EntityManager, actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
-    let issue = await lockIssue(em, issueId);
-    const callerRunId = actor.type === 'agent' ? actor.runId : null;
-    const runs = await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id, callerRunId]);
+    const locked = await lockIssueAndRuns(em, issueId, actor.type === 'agent' ? actor.runId : null);
+    const runs = locked.runs;
+    let issue = locked.issue;
     const cleared = await this.staleLocks.clearIfStale(em, issue, 'request', runs);
     if (cleared) {
       issue = { ...issue };
