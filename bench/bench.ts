@@ -2,7 +2,7 @@
  * Clasp load benchmark.
  *
  *   npm run bench -- --scenario cycle|hot|all [--concurrency 1,4,16] [--duration 10] [--warmup 2]
- *                    [--issues-per-agent 4] [--max-iterations 1000000] [--no-raw] [--verbose]
+ *                    [--issues-per-agent 4] [--max-iterations 1000000] [--no-raw] [--slices 4] [--verbose]
  *
  * Starts its own embedded PostgreSQL (fresh temp dir, free port), spawns the compiled server
  * (dist/src/main.js) against it, sets up a company, agents, agent keys, live runs and issues, and
@@ -10,7 +10,7 @@
  *   cycle: each of C agents loops checkout -> release over its own issues;
  *   hot:   C agents race to check out one issue; whoever wins releases it and keeps racing.
  * For cycle it also runs the same transaction shapes straight through `pg` (C connections,
- * separate issues) and prints api/raw. For hot it replays the audit rows of the hot issue and
+ * separate issues), alternating with the API in --slices windows, and prints api/raw. For hot it replays the audit rows of the hot issue and
  * counts double owners. Everything it started is stopped on exit, error or SIGINT.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -40,6 +40,8 @@ interface Options {
   keep: boolean;
   profile: number;
   rawPrepared: boolean;
+  /** cycle: API and raw baseline alternate in this many measured windows each. */
+  slices: number;
   /** Directory for a V8 CPU profile of the server (node --cpu-prof), written when it stops. */
   cpuProfDir?: string;
 }
@@ -50,10 +52,11 @@ function usage(): string {
     '  --scenario cycle|hot|all       default all',
     '  --concurrency 1,4,16           comma list of C values, default 1,4,16',
     '  --duration <s>                 measured seconds per run, default 10',
-    '  --warmup <s>                   unmeasured seconds before each run, default 2',
+    '  --warmup <s>                   unmeasured seconds before each run (each slice), default 2',
     '  --issues-per-agent <n>         cycle: issues each agent rotates over, default 4',
     '  --max-iterations <n>           cap on cycles (or hot attempts) per run, default 1000000',
     '  --no-raw                       skip the raw-SQL baseline',
+    '  --slices <n>                   cycle: alternate API and raw in n windows each (duration/n s), default 4',
     '  --raw-prepared                 raw baseline with named (server-side prepared) statements',
     '  --keep                         keep the temp dir (database files)',
     '  --profile [n]                  also count the SQL statements of n sequential API and raw cycles',
@@ -76,6 +79,7 @@ function parseArgs(argv: string[]): Options {
     keep: false,
     profile: 0,
     rawPrepared: false,
+    slices: 4,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -120,6 +124,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--no-raw':
         o.raw = false;
+        break;
+      case '--slices':
+        o.slices = Math.floor(num(value(), 1));
         break;
       case '--profile': {
         const next = inline ?? argv[i + 1];
@@ -273,15 +280,19 @@ function sampleCpu(): CpuSample {
   return { atMs: nowMs(), server: env.server?.pid ? cpuTicks(env.server.pid) : 0, pg, selfUs: self.user + self.system };
 }
 
-/** CPU used between two samples, as % of one core (backends present in both samples only). */
-function cpuUse(a: CpuSample | undefined, b: CpuSample | undefined): { serverPct: number; pgPct: number; serverMs: number; benchPct: number } {
-  if (!a || !b || b.atMs <= a.atMs) return { serverPct: NaN, pgPct: NaN, serverMs: NaN, benchPct: NaN };
-  const wallTicks = ((b.atMs - a.atMs) / 1000) * CLK_TCK;
-  let pg = 0;
-  for (const [pid, ticks] of b.pg) pg += ticks - (a.pg.get(pid) ?? ticks);
-  const server = b.server - a.server;
-  const benchPct = (100 * (b.selfUs - a.selfUs)) / 1000 / (b.atMs - a.atMs);
-  return { serverPct: (100 * server) / wallTicks, pgPct: (100 * pg) / wallTicks, serverMs: (server * 1000) / CLK_TCK, benchPct };
+interface CpuDelta {
+  wallMs: number;
+  serverTicks: number;
+  pgTicks: number;
+  benchUs: number;
+}
+
+/** CPU used between two samples (backends present in both samples only). */
+function cpuDelta(a: CpuSample | undefined, b: CpuSample | undefined): CpuDelta | undefined {
+  if (!a || !b || b.atMs <= a.atMs) return undefined;
+  let pgTicks = 0;
+  for (const [pid, ticks] of b.pg) pgTicks += ticks - (a.pg.get(pid) ?? ticks);
+  return { wallMs: b.atMs - a.atMs, serverTicks: b.server - a.server, pgTicks, benchUs: b.selfUs - a.selfUs };
 }
 
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -662,16 +673,40 @@ interface CpuFields {
   pgMsPerCycle: number;
 }
 
-function cpuFields(w: Window, cycles: number): CpuFields {
-  const u = cpuUse(w.cpuStart, w.cpuEnd);
-  const sec = w.elapsedSec;
-  return {
-    serverPct: u.serverPct,
-    pgPct: u.pgPct,
-    benchPct: u.benchPct,
-    serverMsPerCycle: cycles ? u.serverMs / cycles : NaN,
-    pgMsPerCycle: cycles ? (u.pgPct * 10 * sec) / cycles : NaN,
-  };
+/** Measured time, cycles and CPU of one workload, summed over its windows (interleaved slices). */
+class Tally {
+  cycles = 0;
+  private measuredMs = 0;
+  private cpu: CpuDelta = { wallMs: 0, serverTicks: 0, pgTicks: 0, benchUs: 0 };
+
+  add(w: Window, cycles: number): void {
+    this.cycles += cycles;
+    this.measuredMs += w.measureEnd - w.measureStart;
+    const d = cpuDelta(w.cpuStart, w.cpuEnd);
+    if (d) for (const key of Object.keys(d) as (keyof CpuDelta)[]) this.cpu[key] += d[key];
+  }
+
+  get elapsedSec(): number {
+    return Math.max(1e-9, this.measuredMs / 1000);
+  }
+
+  get cyclesPerSec(): number {
+    return this.cycles / this.elapsedSec;
+  }
+
+  cpuFields(): CpuFields {
+    const { wallMs, serverTicks, pgTicks, benchUs } = this.cpu;
+    if (!wallMs) return { serverPct: NaN, pgPct: NaN, benchPct: NaN, serverMsPerCycle: NaN, pgMsPerCycle: NaN };
+    const wallTicks = (wallMs / 1000) * CLK_TCK;
+    const perCycle = (ticks: number) => (this.cycles ? (ticks * 1000) / CLK_TCK / this.cycles : NaN);
+    return {
+      serverPct: (100 * serverTicks) / wallTicks,
+      pgPct: (100 * pgTicks) / wallTicks,
+      benchPct: (100 * benchUs) / 1000 / wallMs,
+      serverMsPerCycle: perCycle(serverTicks),
+      pgMsPerCycle: perCycle(pgTicks),
+    };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,21 +772,21 @@ class CallStats {
     return true;
   }
 
-  result(scenario: 'cycle' | 'hot', c: number, w: Window, cycles: number): RunResult {
+  result(scenario: 'cycle' | 'hot', c: number, tally: Tally): RunResult {
     const rss = readRss(env.server?.pid);
     return {
       scenario,
       concurrency: c,
-      elapsedSec: w.elapsedSec,
-      cycles,
-      cyclesPerSec: cycles / w.elapsedSec,
+      elapsedSec: tally.elapsedSec,
+      cycles: tally.cycles,
+      cyclesPerSec: tally.cyclesPerSec,
       checkout: this.latencies.checkout.summary(),
       release: this.latencies.release.summary(),
       errors: this.errors.total,
       errorKinds: this.errors.describe(),
       rssMb: rss.rssMb,
       rssPeakMb: rss.hwmMb,
-      cpu: cpuFields(w, cycles),
+      cpu: tally.cpuFields(),
     };
   }
 }
@@ -761,40 +796,50 @@ function checkoutCall(issueId: string, agent: BenchAgent, headers: Record<string
   return () => api.request('POST', `/api/issues/${issueId}/checkout`, agent.key, { agentId: agent.id, expectedStatuses: CHECKOUT_STATUSES }, headers);
 }
 
-async function runCycle(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
+/** A workload that can run in several measured windows, summed into one result (see runCycleWithRaw). */
+interface SlicedWorkload<R> {
+  runSlice(warmupMs: number, durationMs: number): Promise<void>;
+  result(): R;
+}
+
+async function cycleWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RunResult>> {
   const api = env.api as Api;
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `cycle C${c} agent ${i + 1}`));
   await touchRuns(agents.slice(0, c));
 
   const stats = new CallStats();
-  let cycles = 0;
-  const w = new Window(opts.warmupSec * 1000, opts.durationSec * 1000, opts.maxIterations);
+  const tally = new Tally();
+  const next = new Array<number>(c).fill(0);
 
-  await w.run(c, async (i) => {
-    const agent = agents[i];
-    const mine = issues[i];
-    const headers = agentHeaders(agent);
-    let k = 0;
-    while (w.next()) {
-      const issueId = mine[k++ % mine.length];
-      const measured = w.measuring;
-      const r = await stats.timed('checkout', measured, checkoutCall(issueId, agent, headers));
-      if (!r) {
-        await sleep(5);
-        continue;
+  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
+    let cycles = 0;
+    const w = new Window(warmupMs, durationMs, opts.maxIterations);
+    await w.run(c, async (i) => {
+      const agent = agents[i];
+      const mine = issues[i];
+      const headers = agentHeaders(agent);
+      while (w.next()) {
+        const issueId = mine[next[i]++ % mine.length];
+        const measured = w.measuring;
+        const r = await stats.timed('checkout', measured, checkoutCall(issueId, agent, headers));
+        if (!r) {
+          await sleep(5);
+          continue;
+        }
+        if (r.status !== 200) {
+          if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
+          // Try to return the issue to a clean state so the next round is not poisoned.
+          if (r.status === 409) await api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers).catch(() => undefined);
+          if (r.status === 404 || r.status >= 500) await sleep(2);
+          continue;
+        }
+        if ((await stats.release(issueId, agent, headers, measured)) && measured) cycles++;
       }
-      if (r.status !== 200) {
-        if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
-        // Try to return the issue to a clean state so the next round is not poisoned.
-        if (r.status === 409) await api.request('POST', `/api/issues/${issueId}/release`, agent.key, undefined, headers).catch(() => undefined);
-        if (r.status === 404 || r.status >= 500) await sleep(2);
-        continue;
-      }
-      if ((await stats.release(issueId, agent, headers, measured)) && measured) cycles++;
-    }
-  });
-  return stats.result('cycle', c, w, cycles);
+    });
+    tally.add(w, cycles);
+  };
+  return { runSlice, result: () => stats.result('cycle', c, tally) };
 }
 
 async function runHot(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
@@ -802,6 +847,7 @@ async function runHot(company: Company, agents: BenchAgent[], c: number, opts: O
   await touchRuns(agents.slice(0, c));
 
   const stats = new CallStats();
+  const tally = new Tally();
   let wins = 0;
   let conflicts = 0;
   let cycles = 0;
@@ -833,8 +879,9 @@ async function runHot(company: Company, agents: BenchAgent[], c: number, opts: O
     }
   });
 
+  tally.add(w, cycles);
   const audit = await verifyAudit(issueId);
-  return { ...stats.result('hot', c, w, cycles), wins, conflicts, clientWinsTotal: winsTotal, ...audit };
+  return { ...stats.result('hot', c, tally), wins, conflicts, clientWinsTotal: winsTotal, ...audit };
 }
 
 /**
@@ -948,27 +995,38 @@ async function rawRelease(db: PoolClient, companyId: string, a: BenchAgent, issu
   }
 }
 
-async function runRawCycle(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RawResult> {
+async function rawWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RawResult> & { close(): Promise<void> }> {
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `raw C${c} agent ${i + 1}`));
   await touchRuns(agents.slice(0, c));
   const pool = new Pool({ connectionString: (env.db as EmbeddedDatabase).url, max: c });
   pool.on('error', poolError);
   const clients: PoolClient[] = [];
+  const close = async () => {
+    for (const cl of clients) cl.release();
+    await pool.end().catch(() => undefined);
+  };
   try {
     for (let i = 0; i < c; i++) clients.push(await pool.connect());
-    const checkoutLat = new Latencies();
-    const releaseLat = new Latencies();
-    const errors = new ErrorCounts();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const checkoutLat = new Latencies();
+  const releaseLat = new Latencies();
+  const errors = new ErrorCounts();
+  const tally = new Tally();
+  const next = new Array<number>(c).fill(0);
+
+  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
     let cycles = 0;
-    const w = new Window(opts.warmupSec * 1000, opts.durationSec * 1000, opts.maxIterations);
+    const w = new Window(warmupMs, durationMs, opts.maxIterations);
     await w.run(c, async (i) => {
       const db = clients[i];
       const a = agents[i];
       const mine = issues[i];
-      let k = 0;
       while (w.next()) {
-        const issueId = mine[k++ % mine.length];
+        const issueId = mine[next[i]++ % mine.length];
         const measured = w.measuring;
         let t = nowMs();
         try {
@@ -991,21 +1049,47 @@ async function runRawCycle(company: Company, agents: BenchAgent[], c: number, op
         }
       }
     });
-    return {
-      concurrency: c,
-      elapsedSec: w.elapsedSec,
-      cycles,
-      cyclesPerSec: cycles / w.elapsedSec,
-      checkout: checkoutLat.summary(),
-      release: releaseLat.summary(),
-      errors: errors.total,
-      errorKinds: errors.describe(),
-      cpu: cpuFields(w, cycles),
-    };
+    tally.add(w, cycles);
+  };
+  const result = (): RawResult => ({
+    concurrency: c,
+    elapsedSec: tally.elapsedSec,
+    cycles: tally.cycles,
+    cyclesPerSec: tally.cyclesPerSec,
+    checkout: checkoutLat.summary(),
+    release: releaseLat.summary(),
+    errors: errors.total,
+    errorKinds: errors.describe(),
+    cpu: tally.cpuFields(),
+  });
+  return { runSlice, result, close };
+}
+
+/**
+ * `cycle` and, unless --no-raw, its raw-SQL baseline, interleaved in --slices windows each
+ * (API, raw, API, raw, ...) so that both figures of the ratio see the same machine: this VM's
+ * speed drifts by 10-20 % over a minute, which two back-to-back runs turned into noise.
+ */
+async function runCycleWithRaw(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
+  const api = await cycleWorkload(company, agents, c, opts);
+  const raw = opts.raw ? await rawWorkload(company, agents, c, opts) : undefined;
+  try {
+    const slices = raw ? opts.slices : 1;
+    const sliceMs = (opts.durationSec * 1000) / slices;
+    // Every window warms up again: the side that waited has gone cold (idle connections, caches).
+    for (let slice = 0; slice < slices && !stopRequested; slice++) {
+      await api.runSlice(opts.warmupSec * 1000, sliceMs);
+      if (raw && !stopRequested) await raw.runSlice(opts.warmupSec * 1000, sliceMs);
+    }
   } finally {
-    for (const cl of clients) cl.release();
-    await pool.end().catch(() => undefined);
+    await raw?.close();
   }
+  const result = api.result();
+  if (raw) {
+    result.raw = raw.result();
+    result.ratio = result.raw.cyclesPerSec > 0 ? result.cyclesPerSec / result.raw.cyclesPerSec : undefined;
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1303,12 +1387,7 @@ async function main(): Promise<number> {
       if (stopRequested) break;
       if (env.serverExited) throw new Error(`server died:\n${env.serverTail.slice(-30).join('\n')}`);
       log(`${scenario} C=${c} ...`);
-      const r = scenario === 'cycle' ? await runCycle(company, agents, c, opts) : await runHot(company, agents, c, opts);
-      if (scenario === 'cycle' && opts.raw && !stopRequested) {
-        log(`raw-SQL cycle C=${c} ...`);
-        r.raw = await runRawCycle(company, agents, c, opts);
-        r.ratio = r.raw.cyclesPerSec > 0 ? r.cyclesPerSec / r.raw.cyclesPerSec : undefined;
-      }
+      const r = scenario === 'cycle' ? await runCycleWithRaw(company, agents, c, opts) : await runHot(company, agents, c, opts);
       log(
         `${scenario} C=${c}: ${fmt(r.cyclesPerSec)} cycles/s, checkout p99 ${fmt(r.checkout.p99, 2)} ms, release p99 ${fmt(r.release.p99, 2)} ms, errors ${r.errors}` +
           (r.raw ? `, raw ${fmt(r.raw.cyclesPerSec)} cycles/s (ratio ${fmt(r.ratio ?? NaN, 2)})` : '') +
