@@ -117,9 +117,12 @@ class StatementBatch extends QueryBase {
   }
 
   override handleReadyForQuery(connection: PgConnection): void {
-    const bindError = this.parts.find((part) => part.bindError)?.bindError;
-    if (bindError) this.handleError(bindError, connection);
-    else super.handleReadyForQuery(connection);
+    const failed = this.parts.find((part) => part.bindError);
+    if (!failed) return super.handleReadyForQuery(connection);
+    // pg closed the statement on the server when it could not bind it, but still counts it as
+    // prepared: forget it, or every later use on this connection would fail.
+    if (failed.name) delete connection.parsedStatements[failed.name];
+    this.handleError(failed.bindError as Error, connection);
   }
 }
 
@@ -167,7 +170,7 @@ export class PiggybackClient extends Client {
     if (batch) return this.runBatch(batch, Boolean(config.andCommit));
     const andCommit = Boolean((config as AndCommit | undefined)?.andCommit);
     if (!this.beginHeld && !andCommit) return super.query(config, values, callback);
-    if (!plain && (callback !== undefined || typeof config?.submit === 'function')) {
+    if (callback !== undefined || typeof config?.submit === 'function') {
       return this.afterBegin(() => super.query(config, values, callback));
     }
     const statement: StatementConfig = typeof config === 'string' ? { text: config, values } : { ...config, values: values ?? config.values };

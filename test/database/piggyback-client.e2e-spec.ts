@@ -159,6 +159,20 @@ describe('PiggybackClient (BEGIN and COMMIT without round trips of their own)', 
     expect(await storedIds()).toEqual([21, 22]);
   });
 
+  it('rejects a value pg cannot send (and runs nothing after it), leaving the connection usable', async () => {
+    const unsendable = { n: BigInt(1) }; // JSON.stringify throws while pg binds it
+    const work = (value: unknown) => async (em: EntityManager) => {
+      await insert(em, 30);
+      await query(em, 'INSERT INTO piggyback_rows (id, tag) VALUES ($1, ($2::jsonb ->> $3)::int)', [31, value, 'n'], { andCommit: true });
+    };
+    await runner.run(work({ n: 31 })); // prepares the statements on the connection
+    await db.query('TRUNCATE piggyback_rows');
+    await expect(runner.run(work(unsendable))).rejects.toThrow(/BigInt/);
+    expect(await storedIds()).toEqual([]);
+    await runner.run(work({ n: 31 }));
+    expect(await storedIds()).toEqual([30, 31]);
+  });
+
   it('ignores andCommit outside a transaction', async () => {
     await expect(insert(dataSource.manager, 6, 6, true)).resolves.toEqual([{ id: 6 }]);
     expect(await storedIds()).toEqual([6]);
