@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService, auditActor } from '../audit/audit.service';
+import { auditActor, auditInsert } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
+import type { AndCommit } from '../database/piggyback-client';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { ClearedLocks } from '../locks/stale-lock.service';
@@ -19,7 +20,6 @@ export class CommentsService {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
-    private readonly audit: AuditService,
   ) {}
 
   /** POST comments: gated like PATCH, idempotent under an Idempotency-Key. */
@@ -35,34 +35,45 @@ export class CommentsService {
       }
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked);
-      return this.insert(em, actor, issue, body, commentId);
+      return this.insert(em, actor, issue, body, commentId, { andCommit: true });
     });
   }
 
-  /** Inserts and audits a comment on an issue the caller has already passed the gate for. */
-  async insert(em: EntityManager, actor: Actor, issue: IssueRow, body: string, commentId: string = randomUUID()): Promise<CommentRow> {
+  /**
+   * Inserts and audits a comment (one statement) on an issue the caller has already passed the
+   * gate for; with `andCommit` it is the transaction's last statement and commits with it.
+   */
+  async insert(em: EntityManager, actor: Actor, issue: IssueRow, body: string, commentId: string, options: AndCommit = {}): Promise<CommentRow> {
+    const params: unknown[] = [
+      commentId,
+      issue.company_id,
+      issue.id,
+      actor.type === 'agent' ? actor.agentId : null,
+      actor.type === 'board' ? actor.userId : null,
+      actor.type === 'agent' ? actor.runId : null,
+      body,
+    ];
+    const audit = auditInsert(
+      {
+        companyId: issue.company_id,
+        ...auditActor(actor),
+        action: 'issue.comment_added',
+        entityType: 'issue',
+        entityId: issue.id,
+        details: { commentId, bodyPreview: body.slice(0, 200) },
+      },
+      params.length + 1,
+    );
     const [comment] = await query<CommentRow>(
       em,
-      `INSERT INTO issue_comments (id, company_id, issue_id, author_agent_id, author_user_id, created_by_run_id, body)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [
-        commentId,
-        issue.company_id,
-        issue.id,
-        actor.type === 'agent' ? actor.agentId : null,
-        actor.type === 'board' ? actor.userId : null,
-        actor.type === 'agent' ? actor.runId : null,
-        body,
-      ],
+      `WITH inserted AS (
+         INSERT INTO issue_comments (id, company_id, issue_id, author_agent_id, author_user_id, created_by_run_id, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *
+       ), audited AS (${audit.sql})
+       SELECT * FROM inserted`,
+      [...params, ...audit.params],
+      options,
     );
-    await this.audit.record(em, {
-      companyId: issue.company_id,
-      ...auditActor(actor),
-      action: 'issue.comment_added',
-      entityType: 'issue',
-      entityId: issue.id,
-      details: { commentId: comment.id, bodyPreview: body.slice(0, 200) },
-    });
     return comment;
   }
 

@@ -196,9 +196,9 @@ export class IssuesService {
           Object.keys(changed).length > 0
             ? { companyId, ...auditActor(actor), action: 'issue.updated', entityType: 'issue', entityId: issueId, details: { ...changed, _previous: previous } }
             : undefined;
-        updated = await updateIssue(em, issueId, changes, audit);
+        updated = await updateIssue(em, issueId, changes, audit, { andCommit: dto.comment === undefined });
       }
-      const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment) : undefined;
+      const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment, randomUUID(), { andCommit: true }) : undefined;
       return { issue: updated, comment };
     });
   }

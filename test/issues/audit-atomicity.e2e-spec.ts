@@ -75,6 +75,25 @@ describe('audit atomicity', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('PATCH with a comment: a failing issue.comment_added insert rolls back the issue change too', async () => {
+    const { company, agent, runId } = await world(t);
+    const [warmUp, issue] = [await createIssue(t, company.id, { status: 'todo' }), await createIssue(t, company.id, { status: 'todo' })];
+    const patch = (id: string) => t.http().patch(`/api/issues/${id}`).set(asAgent(agent, runId)).send({ status: 'in_review', comment: 'done, please review' });
+    // The same PATCH once beforehand, so its statements are prepared on the connection (and batched).
+    await checkout(t, warmUp.id, agent, runId);
+    expect((await patch(warmUp.id)).status).toBe(200);
+    await checkout(t, issue.id, agent, runId);
+    const before = await issueRow(t, issue.id);
+    await failAuditOf('issue.comment_added');
+
+    const res = await patch(issue.id);
+    expectError(res);
+    expect(await issueRow(t, issue.id)).toEqual(before);
+    expect(await auditRows(t, issue.id, 'issue.updated')).toHaveLength(0);
+    const { rows } = await t.db.query('SELECT count(*)::int AS n FROM issue_comments WHERE issue_id = $1', [issue.id]);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('adoption: a failing issue.checkout_lock_adopted insert leaves the issue unowned', async () => {
     const { company, agent, runId } = await world(t);
     const issue = await createIssue(t, company.id, { status: 'todo' });
