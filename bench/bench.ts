@@ -754,10 +754,6 @@ class Window {
     this.measureEnd = nowMs();
     if (this.cpuStart) this.cpuEnd = sampleCpu();
   }
-
-  get elapsedSec(): number {
-    return Math.max(1e-9, (this.measureEnd - this.measureStart) / 1000);
-  }
 }
 
 let stopRequested = false;
@@ -809,8 +805,8 @@ class Tally {
 // ---------------------------------------------------------------------------------------------
 // API workloads
 
-interface RunResult {
-  scenario: ScenarioName;
+/** What one workload measured: the API's (RunResult) or the raw-SQL baseline's. */
+interface MeasuredRun {
   concurrency: number;
   elapsedSec: number;
   cycles: number;
@@ -819,9 +815,13 @@ interface RunResult {
   release: ReturnType<Latencies['summary']>;
   errors: number;
   errorKinds: string;
+  cpu: CpuFields;
+}
+
+interface RunResult extends MeasuredRun {
+  scenario: ScenarioName;
   rssMb: number;
   rssPeakMb: number;
-  cpu: CpuFields;
   wins?: number;
   conflicts?: number;
   auditCheckouts?: number;
@@ -829,7 +829,7 @@ interface RunResult {
   doubleOwners?: number;
   releaseMismatches?: number;
   finalState?: string;
-  raw?: RawResult;
+  raw?: MeasuredRun;
   ratio?: number;
 }
 
@@ -868,10 +868,8 @@ class CallStats {
     return true;
   }
 
-  result(scenario: 'cycle' | 'hot', c: number, tally: Tally): RunResult {
-    const rss = readRss(env.server?.pid);
+  measured(c: number, tally: Tally): MeasuredRun {
     return {
-      scenario,
       concurrency: c,
       elapsedSec: tally.elapsedSec,
       cycles: tally.cycles,
@@ -880,10 +878,13 @@ class CallStats {
       release: this.latencies.release.summary(),
       errors: this.errors.total,
       errorKinds: this.errors.describe(),
-      rssMb: rss.rssMb,
-      rssPeakMb: rss.hwmMb,
       cpu: tally.cpuFields(),
     };
+  }
+
+  result(scenario: 'cycle' | 'hot', c: number, tally: Tally): RunResult {
+    const rss = readRss(env.server?.pid);
+    return { scenario, ...this.measured(c, tally), rssMb: rss.rssMb, rssPeakMb: rss.hwmMb };
   }
 }
 
@@ -1032,18 +1033,6 @@ async function verifyAudit(issueId: string): Promise<{ auditCheckouts: number; d
 // ---------------------------------------------------------------------------------------------
 // raw-SQL baseline: the same transaction shapes straight through pg
 
-interface RawResult {
-  concurrency: number;
-  elapsedSec: number;
-  cycles: number;
-  cyclesPerSec: number;
-  checkout: ReturnType<Latencies['summary']>;
-  release: ReturnType<Latencies['summary']>;
-  errors: number;
-  errorKinds: string;
-  cpu: CpuFields;
-}
-
 const RAW_SELECT_ISSUE = `SELECT id, company_id, status, assignee_agent_id, assignee_user_id, checkout_run_id, execution_run_id,
        execution_agent_name_key, execution_locked_at FROM issues WHERE id = $1 FOR UPDATE`;
 const RAW_SELECT_RUN = `SELECT status FROM heartbeat_runs WHERE id = $1 FOR SHARE`;
@@ -1094,7 +1083,7 @@ async function rawRelease(db: PoolClient, companyId: string, a: BenchAgent, issu
   }
 }
 
-async function rawWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RawResult> & { close(): Promise<void> }> {
+async function rawWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `raw C${c} agent ${i + 1}`));
   await touchRuns(agents.slice(0, c));
@@ -1111,9 +1100,7 @@ async function rawWorkload(company: Company, agents: BenchAgent[], c: number, op
     await close();
     throw e;
   }
-  const checkoutLat = new Latencies();
-  const releaseLat = new Latencies();
-  const errors = new ErrorCounts();
+  const stats = new CallStats();
   const tally = new Tally();
   const next = new Array<number>(c).fill(0);
 
@@ -1131,37 +1118,26 @@ async function rawWorkload(company: Company, agents: BenchAgent[], c: number, op
         try {
           await rawCheckout(db, company.id, a, issueId);
         } catch (e) {
-          if (measured) errors.add(`raw checkout: ${(e as Error).message}`);
+          if (measured) stats.errors.add(`raw checkout: ${(e as Error).message}`);
           continue;
         }
-        if (measured) checkoutLat.add(nowMs() - t);
+        if (measured) stats.latencies.checkout.add(nowMs() - t);
         t = nowMs();
         try {
           await rawRelease(db, company.id, a, issueId);
         } catch (e) {
-          if (measured) errors.add(`raw release: ${(e as Error).message}`);
+          if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
           continue;
         }
         if (measured) {
-          releaseLat.add(nowMs() - t);
+          stats.latencies.release.add(nowMs() - t);
           cycles++;
         }
       }
     });
     tally.add(w, cycles);
   };
-  const result = (): RawResult => ({
-    concurrency: c,
-    elapsedSec: tally.elapsedSec,
-    cycles: tally.cycles,
-    cyclesPerSec: tally.cyclesPerSec,
-    checkout: checkoutLat.summary(),
-    release: releaseLat.summary(),
-    errors: errors.total,
-    errorKinds: errors.describe(),
-    cpu: tally.cpuFields(),
-  });
-  return { runSlice, result, close };
+  return { runSlice, result: () => stats.measured(c, tally), close };
 }
 
 /**
