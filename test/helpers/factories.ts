@@ -179,3 +179,21 @@ export async function seedIssue(t: TestApp, company: Pick<CompanyFixture, 'id'>,
   );
   return { id: rows[0].id, identifier: rows[0].identifier, issueNumber: rows[0].issue_number };
 }
+
+/** An in_progress issue of `agent` whose checkout and execution locks name `runId`. */
+export function seedIssueLockedBy(
+  t: TestApp,
+  company: Pick<CompanyFixture, 'id'>,
+  agent: Pick<AgentFixture, 'id' | 'name'>,
+  runId: string,
+  extra: Pick<SeedIssueFields, 'checkoutRunId' | 'executionRunId'> = {},
+): Promise<SeededIssue> {
+  return seedIssue(t, company, {
+    status: 'in_progress',
+    assigneeAgentId: agent.id,
+    checkoutRunId: runId,
+    executionRunId: runId,
+    executionAgentNameKey: agent.name.toLowerCase(),
+    ...extra,
+  });
+}

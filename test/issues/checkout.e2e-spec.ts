@@ -1,4 +1,4 @@
-import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssue, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, checkout, createIssue, issueRow, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
@@ -308,9 +308,7 @@ describe('POST /api/issues/:id/checkout', () => {
     it('the assignee run of a crashed checkout re-takes the issue by checkout: adopt with the previous run recorded', async () => {
       const { company, agent, runId } = await world(t);
       const failed = await seedRun(t, agent, 'failed');
-      const issue = await seedIssue(t, company, {
-        status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: failed, executionRunId: failed, executionAgentNameKey: agent.name.toLowerCase(),
-      });
+      const issue = await seedIssueLockedBy(t, company, agent, failed);
       const res = await post(issue.id, asAgent(agent, runId), { agentId: agent.id, expectedStatuses: ['todo'] });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ checkoutRunId: runId, executionRunId: runId, status: 'in_progress' });

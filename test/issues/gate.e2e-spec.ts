@@ -1,4 +1,4 @@
-import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssue, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, createCompany, mintRunJwt, seedIssue, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, checkout, createIssue, issueRow, missingRunId, world } from './issue-helpers';
 
@@ -170,9 +170,7 @@ describe('ownership-gated writes: PATCH and comments', () => {
     it('own in_progress issue held by a terminal run → adopt, audit {previousCheckoutRunId, reason: "stale_checkout_run"}', async () => {
       const { company, agent, runId } = await world(t);
       const failed = await seedRun(t, agent, 'failed');
-      const issue = await seedIssue(t, company, {
-        status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: failed, executionRunId: failed, executionAgentNameKey: agent.name.toLowerCase(),
-      });
+      const issue = await seedIssueLockedBy(t, company, agent, failed);
       const res = await write.send(issue.id, asAgent(agent, runId));
       expect(res.status).toBeLessThan(300);
       await expectWritten(write, issue.id);
@@ -328,9 +326,7 @@ describe('ownership-gated writes: PATCH and comments', () => {
   it('execution lock held by another live run of the same agent (checkout lock null) → PATCH 409 run_ownership_conflict, checkout 409 checkout_conflict', async () => {
     const { company, agent, runId } = await world(t);
     const executing = await seedRun(t, agent, 'running');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: null, executionRunId: executing, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, executing, { checkoutRunId: null });
     const patch = await t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, runId)).send({ priority: 'high' });
     expect(patch.status).toBe(409);
     expect(patch.body.code).toBe('run_ownership_conflict');

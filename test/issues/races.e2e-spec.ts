@@ -1,4 +1,4 @@
-import { AgentFixture, bearer, createAgent, createCompany, seedIssue, seedRun } from '../helpers/factories';
+import { AgentFixture, bearer, createAgent, createCompany, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, AuditRow, auditRows, createIssue, issueRow } from './issue-helpers';
 
@@ -117,9 +117,7 @@ describe('races on one issue', () => {
     const failed = await seedRun(t, agent, 'failed');
     const runs: string[] = [];
     for (let i = 0; i < 4; i++) runs.push(await seedRun(t, agent, 'running'));
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: failed, executionRunId: failed, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, failed);
     const results = await Promise.all(
       runs.map((runId, i) => t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, runId)).send({ description: `run ${i}` })),
     );

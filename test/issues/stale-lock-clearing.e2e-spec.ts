@@ -1,4 +1,4 @@
-import { bearer, createAgent, seedIssue, seedRun } from '../helpers/factories';
+import { bearer, createAgent, seedIssue, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, issueRow, lockColumns, missingRunId, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
@@ -57,9 +57,7 @@ describe('stale-lock clearing', () => {
   it('compare-and-clear: a stale checkout lock is cleared but a live execution holder is kept', async () => {
     const { company, agent, runId } = await world(t);
     const cancelled = await seedRun(t, agent, 'cancelled');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: cancelled, executionRunId: runId, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, runId, { checkoutRunId: cancelled });
     expect((await touch(issue.id)).status).toBe(200);
     const row = await issueRow(t, issue.id);
     expect(row.checkout_run_id).toBeNull();
@@ -73,9 +71,7 @@ describe('stale-lock clearing', () => {
 
   it('live locks are never cleared and no audit row is written', async () => {
     const { company, agent, runId } = await world(t);
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: runId, executionRunId: runId, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, runId);
     expect((await touch(issue.id)).status).toBe(200);
     expect(await issueRow(t, issue.id)).toMatchObject({ checkout_run_id: runId, execution_run_id: runId });
     expect(await auditRows(t, issue.id, 'issue.stale_lock_cleared')).toHaveLength(0);
@@ -96,9 +92,7 @@ describe('stale-lock clearing', () => {
   it('a lock naming a QUEUED run is stale (queued runs hold nothing); the live run of the assignee then adopts', async () => {
     const { company, agent, runId } = await world(t);
     const queued = await seedRun(t, agent, 'queued');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: queued, executionRunId: queued, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, queued);
     const res = await t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, runId)).send({ priority: 'low' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ checkoutRunId: runId, executionRunId: runId });

@@ -1,4 +1,4 @@
-import { bearer, createAgent, createBoardUser, seedIssue, seedRun } from '../helpers/factories';
+import { bearer, createAgent, createBoardUser, seedIssue, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, issueRow, lockColumns, NO_LOCK_COLUMNS, world } from './issue-helpers';
 
@@ -55,13 +55,7 @@ describe('stale-lock fix: the three crash scenarios', () => {
     const { company, agent } = await world(t);
     const failedRun = await seedRun(t, agent, 'failed');
     const newRun = await seedRun(t, agent, 'running');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress',
-      assigneeAgentId: agent.id,
-      checkoutRunId: failedRun,
-      executionRunId: failedRun,
-      executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, failedRun);
 
     const res = await t.http().post(`/api/issues/${issue.id}/release`).set(asAgent(agent, newRun));
     expect(res.status).toBe(200);
@@ -85,13 +79,7 @@ describe('stale-lock fix: the three crash scenarios', () => {
     async function seedStuck() {
       const w = await world(t);
       const failedRun = await seedRun(t, w.agent, 'failed');
-      const issue = await seedIssue(t, w.company, {
-        status: 'in_progress',
-        assigneeAgentId: w.agent.id,
-        checkoutRunId: failedRun,
-        executionRunId: failedRun,
-        executionAgentNameKey: w.agent.name.toLowerCase(),
-      });
+      const issue = await seedIssueLockedBy(t, w.company, w.agent, failedRun);
       return { ...w, failedRun, issue };
     }
 

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Response } from 'supertest';
-import { bearer, createAgent, seedIssue, seedRun } from '../helpers/factories';
+import { bearer, createAgent, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, createIssue, issueRow, world } from './issue-helpers';
 
@@ -43,9 +43,7 @@ describe('decisions are taken under the row lock', () => {
   it('the handler clears a lock that went stale after the interceptor looked, and the caller adopts it', async () => {
     const { company, agent, runId: oldRun } = await world(t);
     const newRun = await seedRun(t, agent, 'running');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: oldRun, executionRunId: oldRun, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, oldRun);
 
     const client = await holdIssueLock(issue.id);
     let pending!: Promise<Response>;
@@ -164,9 +162,7 @@ describe('decisions are taken under the row lock', () => {
     const { company, agent, runId } = await world(t);
     const successor = await createAgent(t, company.id);
     const successorRun = await seedRun(t, successor, 'running');
-    const issue = await seedIssue(t, company, {
-      status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: runId, executionRunId: runId, executionAgentNameKey: agent.name.toLowerCase(),
-    });
+    const issue = await seedIssueLockedBy(t, company, agent, runId);
 
     const client = await holdIssueLock(issue.id);
     let pending!: Promise<Response>;

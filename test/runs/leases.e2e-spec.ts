@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AgentFixture, bearer, CompanyFixture, createAgent, createCompany, seedRun } from '../helpers/factories';
+import { AgentFixture, bearer, CompanyFixture, createAgent, createCompany, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { SweeperService } from '../../src/runs/sweeper.service';
-import { activityFor, backdateRun, invokeRun, issueLocks, liveRun, runRow, seedIssueLockedBy } from './run-helpers';
+import { activityFor, backdateRun, invokeRun, issueLocks, liveRun, runRow } from './run-helpers';
 
 /** ownership.md §7: a running run that stops heartbeating is timed out by the database clock and loses its locks. */
 describe('leases and the sweeper', () => {

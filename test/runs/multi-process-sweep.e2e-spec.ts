@@ -1,7 +1,7 @@
-import { AgentFixture, CompanyFixture, createAgent, createCompany } from '../helpers/factories';
+import { AgentFixture, CompanyFixture, createAgent, createCompany, seedIssueLockedBy } from '../helpers/factories';
 import type { TestApp } from '../helpers/test-app';
 import { SweeperService, SweepResult } from '../../src/runs/sweeper.service';
-import { activityFor, backdateRun, issueLocks, liveRun, runRow, seedIssueLockedBy } from './run-helpers';
+import { activityFor, backdateRun, issueLocks, liveRun, runRow } from './run-helpers';
 import { ServerFleet, startFleet } from './two-processes';
 
 /** ownership.md §11: several processes sweep one database; each silent run is timed out exactly once. */

@@ -1,6 +1,6 @@
-import { AgentFixture, bearer, BoardUserFixture, CompanyFixture, createAgent, createBoardUser, createCompany, seedRun } from '../helpers/factories';
+import { AgentFixture, bearer, BoardUserFixture, CompanyFixture, createAgent, createBoardUser, createCompany, seedIssueLockedBy, seedRun } from '../helpers/factories';
 import { startTestApp, TestApp } from '../helpers/test-app';
-import { activityFor, invokeRun, issueLocks, liveRun, seedIssueLockedBy } from './run-helpers';
+import { activityFor, invokeRun, issueLocks, liveRun } from './run-helpers';
 
 /** ownership.md §7: a run's end clears, in the same transaction, every lock naming it, and only those. */
 describe('locks are released when a run ends', () => {

@@ -24,23 +24,6 @@ export function seedIssue(
   return seedIssueRow(t, { id: companyId }, { status: 'in_progress', ...rest });
 }
 
-/** An in_progress issue of `agent` whose checkout and execution locks name `runId`. */
-export function seedIssueLockedBy(
-  t: TestApp,
-  company: Pick<CompanyFixture, 'id'>,
-  agent: Pick<AgentFixture, 'id' | 'name'>,
-  runId: string,
-  extra: Pick<SeedIssueFields, 'checkoutRunId' | 'executionRunId'> = {},
-): Promise<SeededIssue> {
-  return seedIssueRow(t, company, {
-    status: 'in_progress',
-    assigneeAgentId: agent.id,
-    checkoutRunId: runId,
-    executionRunId: runId,
-    executionAgentNameKey: agent.name.toLowerCase(),
-    ...extra,
-  });
-}
 
 export interface IssueLocks {
   status: string;
