@@ -1,6 +1,6 @@
-import type { PoolClient } from 'pg';
 import type { Response } from 'supertest';
 import { bearer, createAgent, seedIssueLockedBy, seedRun } from '../helpers/factories';
+import { holdRowLock, send, waitForWaiters } from '../helpers/row-locks';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { asAgent, auditRows, createIssue, issueRow, world } from './issue-helpers';
 
@@ -17,40 +17,17 @@ describe('decisions are taken under the row lock', () => {
   });
   afterAll(() => t.close());
 
-  async function holdIssueLock(issueId: string): Promise<PoolClient> {
-    const client = await t.db.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT 1 FROM issues WHERE id = $1 FOR UPDATE', [issueId]);
-    return client;
-  }
-
-  /** Waits until some other backend of this database waits on a lock (the request behind ours). */
-  async function waitForWaiter(client: PoolClient): Promise<void> {
-    for (let i = 0; i < 1000; i++) {
-      const { rows } = await t.db.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND pid <> $1 AND wait_event_type = 'Lock'`,
-        [(await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid],
-      );
-      if (rows[0].n > 0) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error('the request never queued behind the row lock');
-  }
-
-  const start = (req: PromiseLike<Response>) => Promise.resolve(req.then((r) => r));
-
   it('the handler clears a lock that went stale after the interceptor looked, and the caller adopts it', async () => {
     const { company, agent, runId: oldRun } = await world(t);
     const newRun = await seedRun(t, agent, 'running');
     const issue = await seedIssueLockedBy(t, company, agent, oldRun);
 
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
       // The interceptor sees a live holder and clears nothing; the handler then waits for our lock.
-      pending = start(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, newRun)).send({ priority: 'high' }));
-      await waitForWaiter(client);
+      pending = send(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, newRun)).send({ priority: 'high' }));
+      await waitForWaiters(t, client);
       await client.query(`UPDATE heartbeat_runs SET status = 'failed', finished_at = now() WHERE id = $1`, [oldRun]);
       await client.query('COMMIT');
     } finally {
@@ -74,11 +51,11 @@ describe('decisions are taken under the row lock', () => {
     const secondRun = await seedRun(t, second, 'running');
     const issue = await createIssue(t, company.id, { status: 'todo' });
 
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
-      pending = start(t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(second, secondRun)).send({ agentId: second.id, expectedStatuses: ['todo'] }));
-      await waitForWaiter(client);
+      pending = send(t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(second, secondRun)).send({ agentId: second.id, expectedStatuses: ['todo'] }));
+      await waitForWaiters(t, client);
       await client.query(
         `UPDATE issues SET status = 'in_progress', assignee_agent_id = $2, checkout_run_id = $3, execution_run_id = $3,
                 execution_agent_name_key = $4, execution_locked_at = now(), started_at = now() WHERE id = $1`,
@@ -101,12 +78,12 @@ describe('decisions are taken under the row lock', () => {
     const secondRun = await seedRun(t, second, 'running');
     const issue = await createIssue(t, company.id, { status: 'todo' });
 
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     let newRun: string;
     try {
-      pending = start(t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(second, secondRun)).send({ agentId: second.id, expectedStatuses: ['todo'] }));
-      await waitForWaiter(client);
+      pending = send(t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(second, secondRun)).send({ agentId: second.id, expectedStatuses: ['todo'] }));
+      await waitForWaiters(t, client);
       // The run is younger than the waiting statement: only a statement started after the row lock sees it.
       newRun = (
         await client.query(
@@ -137,12 +114,12 @@ describe('decisions are taken under the row lock', () => {
     const writerRun = await seedRun(t, writer, 'running');
     const issue = await createIssue(t, company.id, { status: 'todo' });
 
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
       // Unassigned when the request arrives: the gate would let it through on that row.
-      pending = start(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(writer, writerRun)).send({ title: 'overwritten' }));
-      await waitForWaiter(client);
+      pending = send(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(writer, writerRun)).send({ title: 'overwritten' }));
+      await waitForWaiters(t, client);
       await client.query(
         `UPDATE issues SET status = 'in_progress', assignee_agent_id = $2, checkout_run_id = $3, execution_run_id = $3,
                 execution_agent_name_key = $4, execution_locked_at = now(), started_at = now() WHERE id = $1`,
@@ -164,11 +141,11 @@ describe('decisions are taken under the row lock', () => {
     const successorRun = await seedRun(t, successor, 'running');
     const issue = await seedIssueLockedBy(t, company, agent, runId);
 
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
-      pending = start(t.http().post(`/api/issues/${issue.id}/release`).set(asAgent(agent, runId)).send());
-      await waitForWaiter(client);
+      pending = send(t.http().post(`/api/issues/${issue.id}/release`).set(asAgent(agent, runId)).send());
+      await waitForWaiters(t, client);
       await client.query(
         `UPDATE issues SET assignee_agent_id = $2, checkout_run_id = $3, execution_run_id = $3, execution_agent_name_key = $4 WHERE id = $1`,
         [issue.id, successor.id, successorRun, successor.name.toLowerCase()],
@@ -186,11 +163,11 @@ describe('decisions are taken under the row lock', () => {
   it('a write whose run finished while it waited is fenced: 409 run_not_live, nothing lands', async () => {
     const { company, agent, runId } = await world(t);
     const issue = await createIssue(t, company.id, { status: 'todo', assigneeAgentId: agent.id });
-    const client = await holdIssueLock(issue.id);
+    const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
-      pending = start(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, runId)).send({ status: 'in_progress' }));
-      await waitForWaiter(client);
+      pending = send(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, runId)).send({ status: 'in_progress' }));
+      await waitForWaiters(t, client);
       await client.query(`UPDATE heartbeat_runs SET status = 'succeeded', finished_at = now() WHERE id = $1`, [runId]);
       await client.query('COMMIT');
     } finally {
