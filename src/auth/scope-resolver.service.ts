@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, notFound } from '../common/domain-error';
 import { RowLookup } from '../database/sql';
-import { HAS_STALE_LOCK_SQL } from '../locks/lock-holders';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { hasStaleLockSql } from '../locks/lock-holders';
 import type { RequestScope } from './actor';
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,6 +21,8 @@ function requireUuid(name: string, value: string): void {
  */
 @Injectable()
 export class ScopeResolverService {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   /** Null when the path names no company; throws 400 at once for a malformed id. */
   lookup(params: Record<string, string | undefined>): RowLookup<RequestScope> | null {
     // Ids that name no company are still checked here, so every malformed path id gets the same 400 with details.
@@ -56,8 +59,8 @@ export class ScopeResolverService {
     }
     return {
       // The stale-lock hint rides along so the interceptor needs no read of its own.
-      sql: `SELECT i.id, i.company_id, ${HAS_STALE_LOCK_SQL} AS has_stale_lock FROM issues i WHERE ${where}`,
-      params: [idOrIdentifier],
+      sql: `SELECT i.id, i.company_id, ${hasStaleLockSql('$2')} AS has_stale_lock FROM issues i WHERE ${where}`,
+      params: [idOrIdentifier, this.config.runLeaseSeconds],
       interpret: async (row) => {
         if (!row) throw notFound('Issue', { id: idOrIdentifier });
         return { companyId: row.company_id, issueId: row.id, issueHasStaleLock: row.has_stale_lock };

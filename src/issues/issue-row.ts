@@ -73,8 +73,13 @@ export async function lockIssue(em: EntityManager, issueId: string): Promise<Iss
 }
 
 /** lockIssue, then lockRunsOfIssueStatement — in that lock order, in one round trip. */
-export async function lockIssueAndRuns(em: EntityManager, issueId: string, callerRunId: string | null): Promise<{ issue: IssueRow; runs: LockedRuns }> {
-  const [[issue], runRows] = await queryInOrder(em, [lockIssueStatement(issueId), lockRunsOfIssueStatement(issueId, callerRunId)]);
+export async function lockIssueAndRuns(
+  em: EntityManager,
+  issueId: string,
+  callerRunId: string | null,
+  leaseSeconds: number,
+): Promise<{ issue: IssueRow; runs: LockedRuns }> {
+  const [[issue], runRows] = await queryInOrder(em, [lockIssueStatement(issueId), lockRunsOfIssueStatement(issueId, callerRunId, leaseSeconds)]);
   if (!issue) throw notFound('Issue', { id: issueId });
   return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
 }

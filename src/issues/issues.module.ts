@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RunsModule } from '../runs/runs.module';
 import { CommentsController } from './comments.controller';
 import { CommentsService } from './comments.service';
 import { InboxController } from './inbox.controller';
@@ -10,6 +11,7 @@ import { ReleaseService } from './ownership/release.service';
 import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 
 @Module({
+  imports: [RunsModule],
   controllers: [InboxController, IssuesController, CommentsController],
   providers: [IssuesService, CommentsService, OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor],
 })

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry, AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { LockedRuns } from '../locks/lock-holders';
@@ -45,6 +46,7 @@ export class IssuesService {
     private readonly gate: OwnershipGateService,
     private readonly audit: AuditService,
     private readonly comments: CommentsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(actor: Actor, companyId: string, dto: CreateIssueDto, idempotencyKey: string | null): Promise<IssueRow> {
@@ -80,8 +82,11 @@ export class IssuesService {
       await lockIssuesInOrder(em, companyId, blockers);
       if (status === 'in_progress') await this.assertBlockersDone(em, blockers);
     }
-    const runId = status === 'in_progress' && actor.type === 'agent' && agentId === actor.agentId ? await lockCallerRun(em, actor) : null;
-    const locks = locksFor(runId, actor.type === 'agent' ? actor.agentName : null);
+    // Fencing (ownership.md §8): a create that carries a run id needs that run live; one that puts
+    // the agent's own issue straight into in_progress needs a run to take the locks for.
+    const takesLocks = status === 'in_progress' && actor.type === 'agent' && agentId === actor.agentId;
+    const callerRunId = actor.type === 'agent' && (actor.runId || takesLocks) ? await lockCallerRun(em, actor, this.config.runLeaseSeconds) : null;
+    const locks = locksFor(takesLocks ? callerRunId : null, actor.type === 'agent' ? actor.agentName : null);
     const timestamps = statusTimestamps(null, status);
     await query(
       em,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { query, Statement } from '../database/sql';
+import { runIsLive } from './run-liveness';
 
 /** The issue columns that make up its two locks (ownership.md §1). */
 export interface IssueLockRow {
@@ -13,28 +14,37 @@ export interface IssueLockRow {
 export interface LockedRun {
   status: string;
   agent_id: string;
+  /** Running and within its lease by the database clock, judged in the statement that locked it. */
+  live: boolean;
 }
 
 export type LockedRuns = Map<string, LockedRun>;
 
 /**
- * Only a `running` run holds a lock. Terminal and missing runs are stale holders, and so are
- * queued ones: a run that never started can neither take nor hold a lock (Paperclip #9874).
+ * Only a live run holds a lock: running, and its lease not run out. Terminal and missing runs are
+ * stale holders, and so are queued ones (a run that never started can neither take nor hold a
+ * lock, Paperclip #9874) and running ones whose lease expired before the sweeper got to them.
  */
 export function holdsLock(run: LockedRun | undefined): boolean {
-  return run?.status === 'running';
+  return run?.live === true;
 }
 
-const LOCK_RUNS_SQL = 'SELECT id, status, agent_id FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE';
+/** How a holder looks in audit rows and conflict details: its status, `lease_expired`, or `missing`. */
+export function holderState(run: LockedRun | undefined): string {
+  if (!run) return 'missing';
+  return run.status === 'running' && !run.live ? 'lease_expired' : run.status;
+}
+
+const LOCKED_RUN_COLUMNS = `id, status, agent_id, ${runIsLive('$2')} AS live`;
 
 /**
  * The given runs (absent ids are missing runs), locked FOR SHARE so none can finish while the
  * caller decides on them. Callers lock the issue row first: the lock order is always issue, then run.
  */
-export async function lockRuns(em: EntityManager, runIds: (string | null | undefined)[]): Promise<LockedRuns> {
+export async function lockRuns(em: EntityManager, runIds: (string | null | undefined)[], leaseSeconds: number): Promise<LockedRuns> {
   const ids = [...new Set(runIds.filter((id): id is string => !!id))];
   if (ids.length === 0) return new Map();
-  return lockedRuns(await query(em, LOCK_RUNS_SQL, [ids]));
+  return lockedRuns(await query(em, `SELECT ${LOCKED_RUN_COLUMNS} FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`, [ids, leaseSeconds]));
 }
 
 /**
@@ -42,23 +52,24 @@ export async function lockRuns(em: EntityManager, runIds: (string | null | undef
  * from the issue row, so it can follow the row lock's statement in the same round trip
  * (queryInOrder); as a statement of its own it sees the row as that lock left it.
  */
-export function lockRunsOfIssueStatement(issueId: string, callerRunId: string | null): Statement {
+export function lockRunsOfIssueStatement(issueId: string, callerRunId: string | null, leaseSeconds: number): Statement {
   return {
-    text: `SELECT id, status, agent_id FROM heartbeat_runs
+    text: `SELECT ${LOCKED_RUN_COLUMNS} FROM heartbeat_runs
             WHERE id = ANY(ARRAY[(SELECT checkout_run_id FROM issues WHERE id = $1),
-                                 (SELECT execution_run_id FROM issues WHERE id = $1), $2::uuid])
+                                 (SELECT execution_run_id FROM issues WHERE id = $1), $3::uuid])
             ORDER BY id FOR SHARE`,
-    values: [issueId, callerRunId],
+    values: [issueId, leaseSeconds, callerRunId],
   };
 }
 
 export function lockedRuns(rows: unknown[]): LockedRuns {
-  return new Map((rows as (LockedRun & { id: string })[]).map((row) => [row.id, { status: row.status, agent_id: row.agent_id }]));
+  return new Map((rows as (LockedRun & { id: string })[]).map((row) => [row.id, { status: row.status, agent_id: row.agent_id, live: row.live }]));
 }
 
-/** SQL condition on `issues i`: some lock names a run that is not running (or does not exist). */
-export const HAS_STALE_LOCK_SQL = `(
-  (i.checkout_run_id IS NOT NULL AND NOT EXISTS (
-     SELECT 1 FROM heartbeat_runs r WHERE r.id = i.checkout_run_id AND r.status = 'running'))
-  OR (i.execution_run_id IS NOT NULL AND NOT EXISTS (
-     SELECT 1 FROM heartbeat_runs r WHERE r.id = i.execution_run_id AND r.status = 'running')))`;
+/** SQL condition on `issues i`: some lock names a run that is not live (or does not exist). */
+export function hasStaleLockSql(leaseSecondsParam: string): string {
+  const holderIsLive = (column: string) =>
+    `EXISTS (SELECT 1 FROM heartbeat_runs r WHERE r.id = i.${column} AND ${runIsLive(leaseSecondsParam, 'r')})`;
+  return `((i.checkout_run_id IS NOT NULL AND NOT ${holderIsLive('checkout_run_id')})
+        OR (i.execution_run_id IS NOT NULL AND NOT ${holderIsLive('execution_run_id')}))`;
+}

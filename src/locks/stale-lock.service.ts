@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
-import { HAS_STALE_LOCK_SQL, holdsLock, IssueLockRow, LockedRuns, lockRuns } from './lock-holders';
+import { hasStaleLockSql, holderState, holdsLock, IssueLockRow, LockedRuns, lockRuns } from './lock-holders';
 
 export type ClearSource = 'request' | 'sweeper' | 'run_finished' | 'run_cancelled' | 'run_timed_out';
 
@@ -19,7 +20,10 @@ const ISSUE_LOCK_COLUMNS = 'id, company_id, checkout_run_id, execution_run_id';
  */
 @Injectable()
 export class StaleLockService {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Locks the issue row, then clears whichever of its locks names a run that holds nothing. */
   async clearStaleLocks(em: EntityManager, issueId: string, source: ClearSource = 'request'): Promise<ClearedLocks | null> {
@@ -34,10 +38,10 @@ export class StaleLockService {
    */
   async clearIfStale(em: EntityManager, issue: IssueLockRow, source: ClearSource, runs?: LockedRuns): Promise<ClearedLocks | null> {
     if (!issue.checkout_run_id && !issue.execution_run_id) return null;
-    const holders = runs ?? (await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id]));
+    const holders = runs ?? (await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id], this.config.runLeaseSeconds));
     const stale = (runId: string | null) => (runId && !holdsLock(holders.get(runId)) ? runId : null);
     const runStatuses = Object.fromEntries(
-      [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id).map((id) => [id, holders.get(id)?.status ?? 'missing']),
+      [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id).map((id) => [id, holderState(holders.get(id))]),
     );
     return this.clear(em, issue, stale(issue.checkout_run_id), stale(issue.execution_run_id), runStatuses, source);
   }
@@ -58,14 +62,22 @@ export class StaleLockService {
    * Run end, part 2, after the run became terminal: clear its locks on the issues locked in part 1,
    * then on any issue that took a lock from it in between (skipping rows busy elsewhere, which
    * the next request or the sweeper clears). Compare-and-clear: a successor's lock is never touched.
+   * `untouched`: issues the caller clears itself (force-release of its own issue).
    */
-  async releaseLocksOfRun(em: EntityManager, runId: string, runStatus: string, locked: IssueLockRow[], source: ClearSource): Promise<number> {
+  async releaseLocksOfRun(
+    em: EntityManager,
+    runId: string,
+    runStatus: string,
+    locked: IssueLockRow[],
+    source: ClearSource,
+    untouched: string[] = [],
+  ): Promise<number> {
     const late: IssueLockRow[] = await query(
       em,
       `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues
         WHERE (checkout_run_id = $1 OR execution_run_id = $1) AND NOT (id = ANY($2::uuid[]))
         ORDER BY id FOR UPDATE SKIP LOCKED`,
-      [runId, locked.map((i) => i.id)],
+      [runId, [...locked.map((i) => i.id), ...untouched]],
     );
     let cleared = 0;
     for (const issue of [...locked, ...late]) {
@@ -81,11 +93,11 @@ export class StaleLockService {
     const issues: IssueLockRow[] = await query(
       em,
       `SELECT ${ISSUE_LOCK_COLUMNS} FROM issues i
-        WHERE ${HAS_STALE_LOCK_SQL}
+        WHERE ${hasStaleLockSql('$2')}
         ORDER BY i.id
         LIMIT $1
         FOR UPDATE OF i SKIP LOCKED`,
-      [limit],
+      [limit, this.config.runLeaseSeconds],
     );
     let cleared = 0;
     for (const issue of issues) if (await this.clearIfStale(em, issue, 'sweeper')) cleared++;

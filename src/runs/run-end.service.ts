@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, auditActor, SYSTEM_ACTOR } from '../audit/audit.service';
-import type { Actor } from '../auth/actor';
+import type { Actor, BoardActor } from '../auth/actor';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
@@ -10,7 +10,8 @@ import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
 import { TERMINAL_RUN_STATUSES, type RunStatus } from './heartbeat-run.entity';
 import { assertRunAgent } from './run-access';
 import { RunQueriesService } from './run-queries.service';
-import { leaseExpired, runColumns, RunRow } from './run-rows';
+import { leaseExpired, runIsLive } from '../locks/run-liveness';
+import { runColumns, RunRow } from './run-rows';
 import type { FinishStatus } from './runs.dto';
 
 /** What a queued (never started) run may end as: it did no work, so it cannot have succeeded or timed out. */
@@ -121,6 +122,38 @@ export class RunEndService {
       await this.staleLocks.releaseLocksOfRun(em, runId, 'timed_out', issues, 'run_timed_out');
       return true;
     });
+  }
+
+  /**
+   * Force-release (ownership.md §9) revokes the holder: every given run that is still live is
+   * cancelled in the caller's transaction, so it cannot re-adopt the issue by writing. The caller
+   * already holds the issue row (issue, then run) and clears that issue's locks itself; the runs'
+   * locks on other issues are released as on any cancel. Returns the cancelled run ids.
+   */
+  async revokeLiveRuns(em: EntityManager, actor: BoardActor, runIds: (string | null)[], issueId: string): Promise<string[]> {
+    const ids = [...new Set(runIds.filter((id): id is string => !!id))].sort();
+    if (ids.length === 0) return [];
+    const live: LockedRun[] = await query(
+      em,
+      `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs
+        WHERE id = ANY($1::uuid[]) AND ${runIsLive('$2')} ORDER BY id FOR UPDATE`,
+      [ids, this.config.runLeaseSeconds],
+    );
+    for (const run of live) {
+      await this.markEnded(em, run.id, 'cancelled', 'Revoked by a board force-release of its issue', 'force_released');
+      await this.audit.record(em, {
+        companyId: run.company_id,
+        ...auditActor(actor),
+        agentId: run.agent_id,
+        runId: run.id,
+        action: 'heartbeat.cancelled',
+        entityType: 'heartbeat_run',
+        entityId: run.id,
+        details: { status: 'cancelled', previousStatus: run.status, errorCode: 'force_released', source: 'admin_force_release', issueId },
+      });
+      await this.staleLocks.releaseLocksOfRun(em, run.id, 'cancelled', [], 'run_cancelled', [issueId]);
+    }
+    return live.map((run) => run.id);
   }
 
   private assertMayEnd(run: LockedRun, status: FinishStatus): void {

@@ -8,9 +8,11 @@ import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import { INVOCABLE_AGENT_STATUSES, type AgentStatus } from '../agents/agent.entity';
 import { assertRunAgent } from './run-access';
+import { lockCallerRun } from './run-fence';
 import { RunEndService } from './run-end.service';
 import { RunQueriesService } from './run-queries.service';
-import { leaseEnd, runColumns, RunRow } from './run-rows';
+import { runIsLive } from '../locks/run-liveness';
+import { runColumns, RunRow } from './run-rows';
 import type { InvokeRunDto } from './runs.dto';
 
 export interface StartedRun {
@@ -45,6 +47,8 @@ export class RunLifecycleService {
         [agentId],
       );
       if (!agent) throw notFound('Agent', { agentId });
+      // Fencing (ownership.md §8): an agent waking itself from inside a run needs that run live.
+      if (actor.type === 'agent' && actor.runId) await lockCallerRun(em, actor, this.config.runLeaseSeconds);
       if (!INVOCABLE_AGENT_STATUSES.includes(agent.status)) {
         throw new DomainError('agent_not_invocable', `The agent is ${agent.status} and cannot be woken`, { agentId, status: agent.status });
       }
@@ -144,7 +148,7 @@ export class RunLifecycleService {
       const [run] = await query<RunRow>(
         em,
         `UPDATE heartbeat_runs SET last_heartbeat_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'running' AND ${leaseEnd('$2')} >= now()
+          WHERE id = $1 AND ${runIsLive('$2')}
           RETURNING ${runColumns('$2')}`,
         [runId, this.config.runLeaseSeconds],
       );

@@ -1,3 +1,4 @@
+import { leaseEnd } from '../locks/run-liveness';
 import type { InvocationSource, RunStatus } from './heartbeat-run.entity';
 
 /** A heartbeat_runs row as the run SQL returns it, with the lease computed by the database. */
@@ -17,19 +18,6 @@ export interface RunRow {
   created_at: Date;
   updated_at: Date;
   lease_expires_at: Date | null;
-}
-
-/**
- * When a running run's lease ends: its last sign of life plus the lease. `created_at` is only a
- * fallback for a malformed running row with no start time, so that even such a run times out.
- */
-export function leaseEnd(leaseSecondsParam: string): string {
-  return `(coalesce(last_heartbeat_at, started_at, created_at) + ${leaseSecondsParam}::int * interval '1 second')`;
-}
-
-/** Predicate (judged by the database clock, never the API process's) for a running run whose lease ran out. */
-export function leaseExpired(leaseSecondsParam: string): string {
-  return `(status = 'running' AND ${leaseEnd(leaseSecondsParam)} < now())`;
 }
 
 /** The column list of every run read; `leaseSecondsParam` is the placeholder bound to RUN_LEASE_SECONDS. */

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { StaleLockService } from '../locks/stale-lock.service';
 import { RunEndService } from './run-end.service';
-import { leaseExpired } from './run-rows';
+import { leaseExpired } from '../locks/run-liveness';
 import { query } from '../database/sql';
 
 export interface SweepResult {

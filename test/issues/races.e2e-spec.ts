@@ -146,6 +146,8 @@ describe('races on one issue', () => {
       '409 run_ownership_conflict',
       '409 illegal_transition',
       '409 issue_busy',
+      // A force-release revokes (cancels) the run holding the issue; that run's later writes are fenced.
+      '409 run_not_live',
     ]);
     const outcomes = new Map<string, number>();
 

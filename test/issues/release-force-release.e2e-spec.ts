@@ -35,16 +35,25 @@ describe('release and admin force-release', () => {
       expect((await checkout(t, issue.id, next, nextRun, ['todo'])).checkoutRunId).toBe(nextRun);
     });
 
-    it.each(['done', 'cancelled', 'in_review', 'blocked', 'backlog'] as const)('releasing a %s issue keeps its status and clears the assignee', async (status) => {
+    // ownership.md §5: finished work keeps the agent who did it (Paperclip #14561); other statuses free the issue.
+    it.each([
+      ['done', 'keeps'],
+      ['cancelled', 'keeps'],
+      ['in_review', 'clears'],
+      ['blocked', 'clears'],
+      ['backlog', 'clears'],
+    ] as const)('releasing a %s issue keeps its status and %s the assignee', async (status, assignee) => {
       const { company, agent } = await world(t);
       const issue = await seedIssue(t, company, { status, assigneeAgentId: agent.id });
       const before = await issueRow(t, issue.id);
       const res = await release(issue.id, asAgent(agent));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ status, assigneeAgentId: null });
+      const expectedAssignee = assignee === 'keeps' ? agent.id : null;
+      expect(res.body).toMatchObject({ status, assigneeAgentId: expectedAssignee, checkoutRunId: null, executionRunId: null });
       const row = await issueRow(t, issue.id);
       expect(row.status).toBe(status);
-      expect(row.assignee_agent_id).toBeNull();
+      expect(row.assignee_agent_id).toBe(expectedAssignee);
+      expect(lockColumns(row)).toEqual(NO_LOCK_COLUMNS);
       expect(row.completed_at).toEqual(before.completed_at);
       expect(row.cancelled_at).toEqual(before.cancelled_at);
       expect(await auditRows(t, issue.id, 'issue.released')).toHaveLength(1);
@@ -145,14 +154,14 @@ describe('release and admin force-release', () => {
       const operator = await createBoardUser(t, company.id, 'operator');
       const res = await forceRelease(issue.id, bearer(operator.key));
       expect(res.status).toBe(200);
-      expect(res.body.previous).toEqual({ checkoutRunId: runId, executionRunId: runId });
+      expect(res.body.previous).toEqual({ checkoutRunId: runId, executionRunId: runId, cancelledRunIds: [runId] });
       expect(res.body.issue).toMatchObject({ status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: null, executionRunId: null, executionAgentNameKey: null, executionLockedAt: null });
       const row = await issueRow(t, issue.id);
       expect(row).toMatchObject({ status: 'in_progress', assignee_agent_id: agent.id });
       expect(lockColumns(row)).toEqual(NO_LOCK_COLUMNS);
       const audit = await auditRows(t, issue.id, 'issue.admin_force_release');
       expect(audit).toHaveLength(1);
-      expect(audit[0].details).toEqual({ issueId: issue.id, actorUserId: operator.userId, prevCheckoutRunId: runId, prevExecutionRunId: runId, clearAssignee: false });
+      expect(audit[0].details).toEqual({ issueId: issue.id, actorUserId: operator.userId, prevCheckoutRunId: runId, prevExecutionRunId: runId, clearAssignee: false, cancelledRunIds: [runId] });
       expect(audit[0]).toMatchObject({ actor_type: 'user', actor_id: operator.userId });
     });
 
@@ -188,7 +197,7 @@ describe('release and admin force-release', () => {
       const issue = await seedIssue(t, company, { status: 'in_progress', assigneeAgentId: agent.id, checkoutRunId: failed, executionRunId: gone });
       const res = await forceRelease(issue.id, bearer(t.adminKey), '?clearAssignee=true');
       expect(res.status).toBe(200);
-      expect(res.body.previous).toEqual({ checkoutRunId: failed, executionRunId: gone });
+      expect(res.body.previous).toEqual({ checkoutRunId: failed, executionRunId: gone, cancelledRunIds: [] });
       expect(res.body.issue).toMatchObject({ status: 'in_progress', assigneeAgentId: null, checkoutRunId: null, executionRunId: null });
       expect(await auditRows(t, issue.id, 'issue.stale_lock_cleared')).toHaveLength(0);
       const audit = await auditRows(t, issue.id, 'issue.admin_force_release');
@@ -200,7 +209,7 @@ describe('release and admin force-release', () => {
       const issue = await createIssue(t, company.id);
       const res = await forceRelease(issue.id, bearer(t.adminKey));
       expect(res.status).toBe(200);
-      expect(res.body.previous).toEqual({ checkoutRunId: null, executionRunId: null });
+      expect(res.body.previous).toEqual({ checkoutRunId: null, executionRunId: null, cancelledRunIds: [] });
       expect(res.body.issue.status).toBe('todo');
     });
 

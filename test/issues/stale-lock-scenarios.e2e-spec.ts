@@ -106,7 +106,7 @@ describe('stale-lock fix: the three crash scenarios', () => {
 
       const res = await t.http().post(`/api/issues/${issue.id}/admin/force-release?clearAssignee=true`).set(bearer(admin.key));
       expect(res.status).toBe(200);
-      expect(res.body.previous).toEqual({ checkoutRunId: failedRun, executionRunId: failedRun });
+      expect(res.body.previous).toEqual({ checkoutRunId: failedRun, executionRunId: failedRun, cancelledRunIds: [] });
       expect(res.body.issue).toMatchObject({
         id: issue.id,
         status: 'in_progress',
@@ -132,6 +132,7 @@ describe('stale-lock fix: the three crash scenarios', () => {
         prevCheckoutRunId: failedRun,
         prevExecutionRunId: failedRun,
         clearAssignee: true,
+        cancelledRunIds: [],
       });
     });
 

@@ -106,5 +106,6 @@ export class IssueResponse {
 
 export class ForceReleaseResponse {
   @ApiProperty({ type: IssueResponse }) issue: IssueResponse;
-  @ApiProperty({ example: { checkoutRunId: null, executionRunId: null } }) previous: { checkoutRunId: string | null; executionRunId: string | null };
+  @ApiProperty({ example: { checkoutRunId: null, executionRunId: null, cancelledRunIds: [] }, description: 'The locks as they stood, and the holder runs that were still live and are now cancelled' })
+  previous: { checkoutRunId: string | null; executionRunId: string | null; cancelledRunIds: string[] };
 }

@@ -4,7 +4,7 @@ import { auditActor } from '../../audit/audit.service';
 import type { Actor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
 import { TransactionRunner } from '../../database/transaction-runner';
-import type { LockedRuns } from '../../locks/lock-holders';
+import { holderState, LockedRuns } from '../../locks/lock-holders';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { assertLiveCallerRun } from '../../runs/run-fence';
 import { CheckoutDto } from '../dto/issue.dto';
@@ -91,7 +91,7 @@ export class CheckoutService {
       assigneeUserId: issue.assignee_user_id,
       checkoutRunId: issue.checkout_run_id,
       executionRunId: issue.execution_run_id,
-      holderRunStatus: holder ? (runs.get(holder)?.status ?? 'missing') : null,
+      holderRunStatus: holder ? holderState(runs.get(holder)) : null,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
@@ -9,6 +9,7 @@ import { assertLiveCallerRun } from '../../runs/run-fence';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
 import { IssueRow, lockIssueAndRuns, locksFor, updateIssue } from '../issue-row';
 import { query } from '../../database/sql';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
 
 /** The issue row under its lock, after stale locks were cleared in this transaction. */
 export interface LockedIssue {
@@ -30,14 +31,17 @@ export type GateOptions = {
  */
 @Injectable()
 export class OwnershipGateService {
-  constructor(private readonly staleLocks: StaleLockService) {}
+  constructor(
+    private readonly staleLocks: StaleLockService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Locks the issue row, then its holder runs and the caller's run (one round trip for both), and
    * clears the locks whose holder is not running.
    */
   async lockForWrite(em: EntityManager, actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
-    const locked = await lockIssueAndRuns(em, issueId, actor.type === 'agent' ? actor.runId : null);
+    const locked = await lockIssueAndRuns(em, issueId, actor.type === 'agent' ? actor.runId : null, this.config.runLeaseSeconds);
     const runs = locked.runs;
     let issue = locked.issue;
     const cleared = await this.staleLocks.clearIfStale(em, issue, 'request', runs);

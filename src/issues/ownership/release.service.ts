@@ -2,14 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, BoardActor } from '../../auth/actor';
 import { TransactionRunner } from '../../database/transaction-runner';
+import { RunEndService } from '../../runs/run-end.service';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { IssueChanges, IssueRow, lockIssue, NO_LOCKS, updateIssue } from '../issue-row';
 import { statusTimestamps } from '../issue-rules';
+import type { IssueStatus } from '../issue.entity';
 import { OwnershipGateService } from './ownership-gate.service';
+
+/** Finished work keeps its assignee through a release. */
+const FINISHED_STATUSES: readonly IssueStatus[] = ['done', 'cancelled'];
 
 export interface ForceReleaseResult {
   issue: IssueRow;
-  previous: { checkoutRunId: string | null; executionRunId: string | null };
+  previous: { checkoutRunId: string | null; executionRunId: string | null; cancelledRunIds: string[] };
 }
 
 /** Release (ownership.md §5) and the board's force-release (§9). */
@@ -18,14 +23,17 @@ export class ReleaseService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
+    private readonly runEnd: RunEndService,
   ) {}
 
   async release(actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
     return this.tx.run(async (em) => {
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked, { release: true });
-      // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a release.
-      const changes: IssueChanges = { ...NO_LOCKS, assignee_agent_id: null };
+      // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a
+      // release, and keeps its assignee: who did the work (Paperclip #14561).
+      const changes: IssueChanges = { ...NO_LOCKS };
+      if (!FINISHED_STATUSES.includes(issue.status)) changes.assignee_agent_id = null;
       if (issue.status === 'in_progress') Object.assign(changes, statusTimestamps('in_progress', 'todo'), { status: 'todo' });
       const audit = {
         companyId: issue.company_id,
@@ -45,11 +53,15 @@ export class ReleaseService {
     });
   }
 
-  /** Not ownership-checked: no stale-lock clearing first, so `previous` is the row as it stood. */
+  /**
+   * Not ownership-checked: no stale-lock clearing first, so `previous` is the row as it stood. The
+   * holder runs still live are cancelled (revoked) in the same transaction.
+   */
   async forceRelease(actor: BoardActor, issueId: string, clearAssignee: boolean): Promise<ForceReleaseResult> {
     return this.tx.run(async (em) => {
       const issue = await lockIssue(em, issueId);
-      const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id };
+      const cancelledRunIds = await this.runEnd.revokeLiveRuns(em, actor, [issue.checkout_run_id, issue.execution_run_id], issue.id);
+      const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id, cancelledRunIds };
       const changes: IssueChanges = { ...NO_LOCKS };
       if (clearAssignee) changes.assignee_agent_id = null;
       const audit = {
@@ -64,6 +76,7 @@ export class ReleaseService {
           prevCheckoutRunId: previous.checkoutRunId,
           prevExecutionRunId: previous.executionRunId,
           clearAssignee,
+          cancelledRunIds,
         },
       };
       const released = await updateIssue(em, issue.id, changes, audit, { andCommit: true });
