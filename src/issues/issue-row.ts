@@ -6,6 +6,7 @@ import { query, queryInOrder, Statement } from '../database/sql';
 import { LockedRuns, lockedRuns, lockRunsOfIssueStatement } from '../locks/lock-holders';
 import { unresolvedBlockersOf } from './issue-blockers';
 import type { IssuePriority, IssueStatus } from './issue.entity';
+import { DB_NOW } from '../ownership/policy-types';
 
 /** An `issues` row as PostgreSQL returns it. The issue routes work on rows, not entities, to keep each statement explicit. */
 export interface IssueRow {
@@ -43,8 +44,6 @@ const WRITABLE_COLUMNS = new Set<string>([
   'execution_run_id', 'execution_agent_name_key', 'execution_locked_at', 'started_at', 'completed_at', 'cancelled_at', 'hidden_at',
 ]);
 
-/** Sentinel for "the database's now()" in IssueChanges timestamps. */
-export const DB_NOW = new Date(0);
 
 export const NO_LOCKS: IssueChanges = {
   checkout_run_id: null,

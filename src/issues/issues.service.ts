@@ -16,7 +16,7 @@ import { claimIdempotencyKey } from './idempotency';
 import { assertNoUnresolvedBlockers, blockerRelations, lockIssuesInOrder, replaceBlockers } from './issue-blockers';
 import { CommentRow } from './issue-response';
 import { IssueChanges, IssueRow, locksFor, NO_LOCKS, readIssue, updateIssue } from './issue-row';
-import { assertAgentTransition, assertInProgressHasAgent, assertSingleAssignee, statusTimestamps } from './issue-rules';
+import { assertAgentTransition, assertInProgressHasAgent, assertSingleAssignee, statusTimestamps } from '../ownership/issue-invariants.policy';
 import type { IssueStatus } from './issue.entity';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
 

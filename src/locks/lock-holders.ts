@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { query, Statement } from '../database/sql';
+import type { RunState } from '../ownership/policy-types';
 import { runIsLive } from './run-liveness';
 
 /** The issue columns that make up its two locks (ownership.md §1). */
@@ -10,30 +11,8 @@ export interface IssueLockRow {
   execution_run_id: string | null;
 }
 
-/** A run row as read under FOR SHARE: enough to judge a lock holder or a caller. */
-export interface LockedRun {
-  status: string;
-  agent_id: string;
-  /** Running and within its lease by the database clock, judged in the statement that locked it. */
-  live: boolean;
-}
-
-export type LockedRuns = Map<string, LockedRun>;
-
-/**
- * Only a live run holds a lock: running, and its lease not run out. Terminal and missing runs are
- * stale holders, and so are queued ones (a run that never started can neither take nor hold a
- * lock, Paperclip #9874) and running ones whose lease expired before the sweeper got to them.
- */
-export function holdsLock(run: LockedRun | undefined): boolean {
-  return run?.live === true;
-}
-
-/** How a holder looks in audit rows and conflict details: its status, `lease_expired`, or `missing`. */
-export function holderState(run: LockedRun | undefined): string {
-  if (!run) return 'missing';
-  return run.status === 'running' && !run.live ? 'lease_expired' : run.status;
-}
+/** Runs as locked in this transaction, by id (absent: a missing run), with `live` judged in that statement. */
+export type LockedRuns = Map<string, RunState>;
 
 const LOCKED_RUN_COLUMNS = `id, status, agent_id, ${runIsLive('$2')} AS live`;
 
@@ -63,7 +42,7 @@ export function lockRunsOfIssueStatement(issueId: string, callerRunId: string | 
 }
 
 export function lockedRuns(rows: unknown[]): LockedRuns {
-  return new Map((rows as (LockedRun & { id: string })[]).map((row) => [row.id, { status: row.status, agent_id: row.agent_id, live: row.live }]));
+  return new Map((rows as (RunState & { id: string })[]).map((row) => [row.id, { status: row.status, agent_id: row.agent_id, live: row.live }]));
 }
 
 /** SQL condition on `issues i`: some lock names a run that is not live (or does not exist). */

@@ -3,7 +3,9 @@ import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
-import { hasStaleLockSql, holderState, holdsLock, IssueLockRow, LockedRuns, lockRuns } from './lock-holders';
+import { holderStates } from '../ownership/liveness.policy';
+import { LocksToClear, locksOfRun, staleLocks } from '../ownership/stale-locks.policy';
+import { hasStaleLockSql, IssueLockRow, LockedRuns, lockRuns } from './lock-holders';
 
 export type ClearSource = 'request' | 'sweeper' | 'run_finished' | 'run_cancelled' | 'run_timed_out';
 
@@ -39,11 +41,8 @@ export class StaleLockService {
   async clearIfStale(em: EntityManager, issue: IssueLockRow, source: ClearSource, runs?: LockedRuns): Promise<ClearedLocks | null> {
     if (!issue.checkout_run_id && !issue.execution_run_id) return null;
     const holders = runs ?? (await lockRuns(em, [issue.checkout_run_id, issue.execution_run_id], this.config.runLeaseSeconds));
-    const stale = (runId: string | null) => (runId && !holdsLock(holders.get(runId)) ? runId : null);
-    const runStatuses = Object.fromEntries(
-      [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id).map((id) => [id, holderState(holders.get(id))]),
-    );
-    return this.clear(em, issue, stale(issue.checkout_run_id), stale(issue.execution_run_id), runStatuses, source);
+    const stale = staleLocks(issue, holders);
+    return stale ? this.clear(em, issue, stale, holderStates(issue, holders), source) : null;
   }
 
   /**
@@ -81,9 +80,8 @@ export class StaleLockService {
     );
     let cleared = 0;
     for (const issue of [...locked, ...late]) {
-      const checkout = issue.checkout_run_id === runId ? runId : null;
-      const execution = issue.execution_run_id === runId ? runId : null;
-      if (await this.clear(em, issue, checkout, execution, { [runId]: runStatus }, source)) cleared++;
+      const ofRun = locksOfRun(issue, runId);
+      if (ofRun && (await this.clear(em, issue, ofRun, { [runId]: runStatus }, source))) cleared++;
     }
     return cleared;
   }
@@ -104,15 +102,9 @@ export class StaleLockService {
     return cleared;
   }
 
-  private async clear(
-    em: EntityManager,
-    issue: IssueLockRow,
-    checkoutRunId: string | null,
-    executionRunId: string | null,
-    runStatuses: Record<string, string>,
-    source: ClearSource,
-  ): Promise<ClearedLocks | null> {
-    if (!checkoutRunId && !executionRunId) return null;
+  /** Compare-and-clear: only the values observed are cleared, with one audit row. */
+  private async clear(em: EntityManager, issue: IssueLockRow, locks: LocksToClear, runStatuses: Record<string, string>, source: ClearSource): Promise<ClearedLocks | null> {
+    const { checkoutRunId, executionRunId } = locks;
     const updated = await query<{ id: string }>(
       em,
       `UPDATE issues SET

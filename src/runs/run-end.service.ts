@@ -6,7 +6,9 @@ import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
+import type { IssueLockRow } from '../locks/lock-holders';
 import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
+import { holdersToRevoke } from '../ownership/release.policy';
 import { TERMINAL_RUN_STATUSES, type RunStatus } from './heartbeat-run.entity';
 import { assertRunAgent } from './run-access';
 import { RunQueriesService } from './run-queries.service';
@@ -130,15 +132,18 @@ export class RunEndService {
    * already holds the issue row (issue, then run) and clears that issue's locks itself; the runs'
    * locks on other issues are released as on any cancel. Returns the cancelled run ids.
    */
-  async revokeLiveRuns(em: EntityManager, actor: BoardActor, runIds: (string | null)[], issueId: string): Promise<string[]> {
-    const ids = [...new Set(runIds.filter((id): id is string => !!id))].sort();
-    if (ids.length === 0) return [];
-    const live: LockedRun[] = await query(
+  async revokeHolders(em: EntityManager, actor: BoardActor, issue: IssueLockRow): Promise<string[]> {
+    const holders = [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id);
+    if (holders.length === 0) return [];
+    const locked: (LockedRun & { live: boolean })[] = await query(
       em,
-      `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs
-        WHERE id = ANY($1::uuid[]) AND ${runIsLive('$2')} ORDER BY id FOR UPDATE`,
-      [ids, this.config.runLeaseSeconds],
+      `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at, ${runIsLive('$2')} AS live
+         FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [holders, this.config.runLeaseSeconds],
     );
+    const revoke = new Set(holdersToRevoke(issue, new Map(locked.map((run) => [run.id, run]))));
+    const issueId = issue.id;
+    const live = locked.filter((run) => revoke.has(run.id));
     for (const run of live) {
       await this.markEnded(em, run.id, 'cancelled', 'Revoked by a board force-release of its issue', 'force_released');
       await this.audit.record(em, {

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
-import type { Actor } from '../../auth/actor';
+import type { Actor, AgentActor } from '../../auth/actor';
 import { DomainError } from '../../common/domain-error';
 import { TransactionRunner } from '../../database/transaction-runner';
-import { holderState, LockedRuns } from '../../locks/lock-holders';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
-import { assertLiveCallerRun } from '../../runs/run-fence';
+import { checkoutForItself, decideCheckout } from '../../ownership/checkout.policy';
+import { orThrow } from '../../ownership/policy-types';
 import { CheckoutDto } from '../dto/issue.dto';
 import { assertNoUnresolvedBlockers } from '../issue-blockers';
 import { IssueRow, locksFor, updateIssue } from '../issue-row';
-import { statusTimestamps } from '../issue-rules';
+import { statusTimestamps } from '../../ownership/issue-invariants.policy';
 import { OwnershipGateService } from './ownership-gate.service';
 import { query } from '../../database/sql';
 
@@ -23,29 +23,16 @@ export class CheckoutService {
   ) {}
 
   async checkout(actor: Actor, issueId: string, dto: CheckoutDto, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
-    if (actor.type === 'agent' && dto.agentId !== actor.agentId) {
-      throw new DomainError('checkout_as_other_agent', 'An agent can only check out for itself', { agentId: dto.agentId, actorAgentId: actor.agentId });
-    }
+    const notForItself = checkoutForItself(actor, dto.agentId);
+    if (notForItself) orThrow(notForItself);
     return this.tx.run(async (em) => {
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = locked.issue;
       const agentName = actor.type === 'agent' ? actor.agentName : await this.assignableAgentName(em, dto.agentId, issue.company_id);
-      // A board checkout acts on behalf of the agent and leaves the issue unowned for its next run.
-      const runId = actor.type === 'agent' ? assertLiveCallerRun(actor, locked.runs) : null;
-
-      const heldByAgent = issue.status === 'in_progress' && issue.assignee_agent_id === dto.agentId;
-      if (heldByAgent && issue.checkout_run_id === runId && (runId || !issue.execution_run_id)) return issue;
-      if (heldByAgent && runId && !issue.checkout_run_id && (!issue.execution_run_id || issue.execution_run_id === runId)) {
-        return this.gate.adopt(em, actor as Extract<Actor, { type: 'agent' }>, issue, runId, locked.clearedCheckoutRunId);
-      }
-
-      const free =
-        dto.expectedStatuses.includes(issue.status) &&
-        !issue.assignee_user_id &&
-        (!issue.assignee_agent_id || issue.assignee_agent_id === dto.agentId) &&
-        !issue.checkout_run_id &&
-        !issue.execution_run_id;
-      if (!free) throw this.conflict(issue, locked.runs);
+      const decision = orThrow(decideCheckout(issue, locked.runs, actor, dto));
+      if (decision.kind === 'idempotent') return issue;
+      if (decision.kind === 'adopt') return this.gate.adopt(em, actor as AgentActor, issue, decision.runId, locked.clearedCheckoutRunId);
+      const runId = decision.runId;
       if (issue.has_unresolved_blockers) await assertNoUnresolvedBlockers(em, issue.id);
 
       return updateIssue(
@@ -82,16 +69,4 @@ export class CheckoutService {
     return agent.name;
   }
 
-  private conflict(issue: IssueRow, runs: LockedRuns): DomainError {
-    const holder = issue.checkout_run_id ?? issue.execution_run_id;
-    return new DomainError('checkout_conflict', 'The issue cannot be checked out: it is taken or not in an expected status', {
-      issueId: issue.id,
-      status: issue.status,
-      assigneeAgentId: issue.assignee_agent_id,
-      assigneeUserId: issue.assignee_user_id,
-      checkoutRunId: issue.checkout_run_id,
-      executionRunId: issue.execution_run_id,
-      holderRunStatus: holder ? holderState(runs.get(holder)) : null,
-    });
-  }
 }

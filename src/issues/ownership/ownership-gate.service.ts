@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
-import { DomainError } from '../../common/domain-error';
 import type { LockedRuns } from '../../locks/lock-holders';
 import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
-import { assertLiveCallerRun } from '../../runs/run-fence';
+import { decideGate, needsOverrideCheck } from '../../ownership/gate.policy';
+import { orThrow } from '../../ownership/policy-types';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
 import { IssueRow, lockIssueAndRuns, locksFor, updateIssue } from '../issue-row';
 import { query } from '../../database/sql';
@@ -57,32 +57,13 @@ export class OwnershipGateService {
     return { issue, runs, clearedCheckoutRunId: cleared?.clearedCheckoutRunId ?? clearedEarlier?.clearedCheckoutRunId ?? null };
   }
 
-  /** Throws unless the actor may write; adopts the lock when the rules say so. Returns the (possibly adopted) row. */
+  /** Throws unless the actor may write (ownership.md §4, §5); adopts the lock when the rules say so. Returns the (possibly adopted) row. */
   async pass(em: EntityManager, actor: Actor, locked: LockedIssue, options: GateOptions = {}): Promise<IssueRow> {
     const { issue } = locked;
-    if (actor.type === 'board') return issue;
-    // Fencing: a run id, when sent, must be the caller's live run whatever the rule below (§8).
-    const runId = actor.runId ? assertLiveCallerRun(actor, locked.runs) : null;
-    if (!issue.assignee_agent_id) return issue;
-    if (issue.assignee_agent_id !== actor.agentId) {
-      if (await this.overrides(em, actor, issue.assignee_agent_id)) return issue;
-      if (options.release) {
-        throw new DomainError('not_issue_assignee', 'Only the assignee can release the issue', { issueId: issue.id, assigneeAgentId: issue.assignee_agent_id }, 409);
-      }
-      if (issue.status === 'in_progress') {
-        throw new DomainError('checked_out_by_other_agent', 'The issue is checked out by another agent', this.conflictDetails(issue, actor));
-      }
-      throw new DomainError('not_issue_assignee', 'The issue is assigned to another agent', { issueId: issue.id, assigneeAgentId: issue.assignee_agent_id });
-    }
-    if (issue.status !== 'in_progress') return issue;
-
-    if (!runId) throw new DomainError('run_id_required', 'Writing to your in_progress issue needs your run: send X-Paperclip-Run-Id or use a run JWT');
-    if (issue.checkout_run_id === runId) return issue;
-    // Stale locks were cleared under this row lock, so a checkout lock still set is a live run's.
-    if (!issue.checkout_run_id && (!issue.execution_run_id || issue.execution_run_id === runId)) {
-      return this.adopt(em, actor, issue, runId, locked.clearedCheckoutRunId);
-    }
-    throw new DomainError('run_ownership_conflict', 'Another run of this agent owns the issue', this.conflictDetails(issue, actor));
+    const overridesAssignee = needsOverrideCheck(issue, actor) && (await this.overrides(em, actor as AgentActor, issue.assignee_agent_id as string));
+    const decision = orThrow(decideGate(issue, locked.runs, actor, { overridesAssignee, release: options.release }));
+    if (decision.kind === 'adopt') return this.adopt(em, actor as AgentActor, issue, decision.runId, locked.clearedCheckoutRunId);
+    return issue;
   }
 
   /** Gives both locks to the caller's run and audits the adoption. */
@@ -113,17 +94,5 @@ export class OwnershipGateService {
       [assigneeAgentId, actor.agentId, MAX_REPORTING_DEPTH],
     );
     return rows.length > 0;
-  }
-
-  private conflictDetails(issue: IssueRow, actor: AgentActor): Record<string, unknown> {
-    return {
-      issueId: issue.id,
-      status: issue.status,
-      assigneeAgentId: issue.assignee_agent_id,
-      checkoutRunId: issue.checkout_run_id,
-      executionRunId: issue.execution_run_id,
-      actorAgentId: actor.agentId,
-      actorRunId: actor.runId,
-    };
   }
 }

@@ -5,12 +5,9 @@ import { TransactionRunner } from '../../database/transaction-runner';
 import { RunEndService } from '../../runs/run-end.service';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { IssueChanges, IssueRow, lockIssue, NO_LOCKS, updateIssue } from '../issue-row';
-import { statusTimestamps } from '../issue-rules';
-import type { IssueStatus } from '../issue.entity';
+import { statusTimestamps } from '../../ownership/issue-invariants.policy';
+import { decideRelease } from '../../ownership/release.policy';
 import { OwnershipGateService } from './ownership-gate.service';
-
-/** Finished work keeps its assignee through a release. */
-const FINISHED_STATUSES: readonly IssueStatus[] = ['done', 'cancelled'];
 
 export interface ForceReleaseResult {
   issue: IssueRow;
@@ -30,11 +27,9 @@ export class ReleaseService {
     return this.tx.run(async (em) => {
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked, { release: true });
-      // Only in_progress falls back to todo; a done or cancelled issue is never reopened by a
-      // release, and keeps its assignee: who did the work (Paperclip #14561).
-      const changes: IssueChanges = { ...NO_LOCKS };
-      if (!FINISHED_STATUSES.includes(issue.status)) changes.assignee_agent_id = null;
-      if (issue.status === 'in_progress') Object.assign(changes, statusTimestamps('in_progress', 'todo'), { status: 'todo' });
+      const plan = decideRelease(issue);
+      const changes: IssueChanges = { ...NO_LOCKS, ...statusTimestamps(issue.status, plan.status), status: plan.status };
+      if (plan.clearAgentAssignee) changes.assignee_agent_id = null;
       const audit = {
         companyId: issue.company_id,
         ...auditActor(actor),
@@ -43,7 +38,7 @@ export class ReleaseService {
         entityId: issue.id,
         details: {
           previousStatus: issue.status,
-          status: changes.status ?? issue.status,
+          status: plan.status,
           previousAssigneeAgentId: issue.assignee_agent_id,
           previousCheckoutRunId: issue.checkout_run_id,
           previousExecutionRunId: issue.execution_run_id,
@@ -60,7 +55,7 @@ export class ReleaseService {
   async forceRelease(actor: BoardActor, issueId: string, clearAssignee: boolean): Promise<ForceReleaseResult> {
     return this.tx.run(async (em) => {
       const issue = await lockIssue(em, issueId);
-      const cancelledRunIds = await this.runEnd.revokeLiveRuns(em, actor, [issue.checkout_run_id, issue.execution_run_id], issue.id);
+      const cancelledRunIds = await this.runEnd.revokeHolders(em, actor, issue);
       const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id, cancelledRunIds };
       const changes: IssueChanges = { ...NO_LOCKS };
       if (clearAssignee) changes.assignee_agent_id = null;

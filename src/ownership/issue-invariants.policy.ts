@@ -1,8 +1,11 @@
 import { DomainError } from '../common/domain-error';
-import type { IssueStatus } from './issue.entity';
-import { DB_NOW, IssueChanges } from './issue-row';
+import type { IssueChanges } from '../issues/issue-row';
+import type { IssueStatus } from '../issues/issue.entity';
+import { DB_NOW } from './policy-types';
 
-/** Transitions an agent may make (ownership.md §2); a board user may make any. */
+/** §2 invariants on every write, and the transitions an agent may make (a board user may make any). */
+
+/** Transitions an agent may make (ownership.md §2). */
 export const AGENT_TRANSITIONS: Record<IssueStatus, readonly IssueStatus[]> = {
   backlog: ['todo', 'cancelled'],
   todo: ['in_progress', 'blocked', 'cancelled'],

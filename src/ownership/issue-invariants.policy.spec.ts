@@ -1,7 +1,7 @@
 import { DomainError } from '../common/domain-error';
-import { AGENT_TRANSITIONS, assertAgentTransition, statusTimestamps } from './issue-rules';
-import { DB_NOW } from './issue-row';
-import { ISSUE_STATUSES } from './issue.entity';
+import { ISSUE_STATUSES } from '../issues/issue.entity';
+import { AGENT_TRANSITIONS, assertAgentTransition, statusTimestamps } from './issue-invariants.policy';
+import { DB_NOW } from './policy-types';
 
 describe('agent transition table', () => {
   const allowedPairs = Object.entries(AGENT_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => [from, to]));
