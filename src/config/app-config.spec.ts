@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       sweepIntervalMs: 30000,
       lockTimeoutMs: 5000,
       logLevel: 'info',
+      pgBatching: true,
     });
   });
 
@@ -92,6 +93,11 @@ describe('loadConfig', () => {
     });
   });
 
+  it('PG_BATCHING=off turns the batching client off (any case)', () => {
+    expect(loadConfig(env({ PG_BATCHING: 'OFF' })).pgBatching).toBe(false);
+    expect(loadConfig(env({ PG_BATCHING: 'on' })).pgBatching).toBe(true);
+  });
+
   it('treats empty values as unset and trims whitespace', () => {
     const config = loadConfig(env({ PORT: '', LOG_LEVEL: '  ', DATABASE_URL: '', HOST: ' ::1 ', RUN_LEASE_SECONDS: ' 45 ' }));
     expect(config).toMatchObject({ port: 3100, logLevel: 'info', databaseUrl: undefined, host: '::1', runLeaseSeconds: 45 });
@@ -117,6 +123,7 @@ describe('loadConfig', () => {
     ['BOOTSTRAP_BOARD_KEY', `clasp_agent_${'a'.repeat(48)}`],
     ['BOOTSTRAP_BOARD_KEY', `clasp_board_${'A'.repeat(48)}`],
     ['AGENT_JWT_SECRET', 'short'],
+    ['PG_BATCHING', 'maybe'],
   ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {

@@ -19,6 +19,8 @@ export interface AppConfig {
   sweepIntervalMs: number;
   lockTimeoutMs: number;
   logLevel: LogLevel;
+  /** PG_BATCHING: BEGIN rides with the first statement and lock reads share a round trip (PiggybackClient). */
+  pgBatching: boolean;
 }
 
 /** Thrown for an invalid environment; main.ts prints its one-line message and exits. */
@@ -68,6 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (secret !== undefined && secret.length < 16) {
     throw new ConfigError('AGENT_JWT_SECRET must be at least 16 characters');
   }
+  const batching = (text(env, 'PG_BATCHING', 'on') as string).toLowerCase();
+  if (batching !== 'on' && batching !== 'off') throw new ConfigError(`PG_BATCHING must be on or off, got "${env.PG_BATCHING}"`);
   const dataDir = resolve(text(env, 'DATA_DIR', './.data') as string);
   return {
     port: integer(env, 'PORT', 3100, 0, 65535),
@@ -84,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 30000, 100, 86_400_000),
     lockTimeoutMs: integer(env, 'LOCK_TIMEOUT_MS', 5000, 10, 600_000),
     logLevel,
+    pgBatching: batching === 'on',
   };
 }
 

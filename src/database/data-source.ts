@@ -8,7 +8,8 @@ import { CompanyMembership } from '../companies/company-membership.entity';
 import { Issue } from '../issues/issue.entity';
 import { IssueComment } from '../issues/issue-comment.entity';
 import { IssueRelation } from '../issues/issue-relation.entity';
-import { PiggybackClient } from './piggyback-client';
+import { Logger } from '@nestjs/common';
+import { batchingSupported, PiggybackClient } from './piggyback-client';
 import { HeartbeatRun } from '../runs/heartbeat-run.entity';
 import { BoardApiKey } from '../users/board-api-key.entity';
 import { User } from '../users/user.entity';
@@ -25,9 +26,22 @@ export interface PoolOptions {
   poolSize?: number;
   /** Every connection's default lock wait (ownership.md §11), set at connect time rather than per transaction. */
   lockTimeoutMs?: number;
+  /** Use PiggybackClient (PG_BATCHING=on) when the installed pg has what it builds on. */
+  batching?: boolean;
 }
 
-export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 5000 }: PoolOptions = {}): DataSourceOptions {
+let warnedFallback = false;
+
+/** PiggybackClient when asked for and supported by the installed pg; else pg's stock client (logged once). */
+function poolClient(batching: boolean): typeof PiggybackClient | undefined {
+  if (!batching) return undefined;
+  if (batchingSupported()) return PiggybackClient;
+  if (!warnedFallback) new Logger('Database').warn('pg lacks the internals PiggybackClient builds on: using the stock client (PG_BATCHING has no effect)');
+  warnedFallback = true;
+  return undefined;
+}
+
+export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 5000, batching = true }: PoolOptions = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -37,7 +51,7 @@ export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'clasp', options: `-c lock_timeout=${lockTimeoutMs}`, Client: PiggybackClient },
+    extra: { max: poolSize, application_name: 'clasp', options: `-c lock_timeout=${lockTimeoutMs}`, Client: poolClient(batching) },
   };
 }
 

@@ -11,7 +11,7 @@ export class DatabaseModule {
   static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.lockTimeoutMs }), retryAttempts: 3, retryDelay: 500 })],
+      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.lockTimeoutMs, batching: config.pgBatching }), retryAttempts: 3, retryDelay: 500 })],
       providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner, LookupRunner],
       exports: [APP_CONFIG, TransactionRunner, LookupRunner],
     };

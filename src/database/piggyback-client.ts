@@ -1,9 +1,4 @@
-import { Client, Query } from 'pg';
-
-/** Asks the client to commit the transaction right after the statement(s), in the same round trip. */
-export interface AndCommit {
-  andCommit?: boolean;
-}
+import { Client, Connection, Query } from 'pg';
 
 /** One statement of a batch, as pg takes it. */
 export interface StatementConfig {
@@ -13,7 +8,7 @@ export interface StatementConfig {
 }
 
 /** Several statements run in order in one round trip; an error skips the rest. */
-export interface StatementBatchConfig extends AndCommit {
+export interface StatementBatchConfig {
   statements: StatementConfig[];
 }
 
@@ -45,20 +40,20 @@ interface PgQueryInternals {
 const QueryBase = Query as unknown as new (config: unknown, values?: unknown) => PgQueryInternals;
 
 /** Writes an unnamed statement without Sync: an error in it makes PostgreSQL skip the rest up to Sync. */
-function sendUnsynced(connection: PgConnection, text: 'BEGIN' | 'COMMIT'): void {
+function sendUnsynced(connection: PgConnection, text: 'BEGIN'): void {
   connection.parse({ text, name: '', types: [] });
   connection.bind({ portal: '', statement: '', values: [] });
   connection.execute({ portal: '', rows: 0 });
 }
 
-/** Writes one statement's messages for a StatementBatch (BEGIN before it, or COMMIT and Sync after it). */
+/** Writes one statement's messages for a StatementBatch (BEGIN before it, and Sync after the last). */
 class BatchPart extends QueryBase {
   bindError?: Error;
 
   constructor(
     config: StatementConfig,
     private readonly beginBefore: boolean,
-    private readonly end: 'none' | 'sync' | 'commit-and-sync',
+    private readonly syncAfter: boolean,
   ) {
     super(config);
     // pg reports a value it cannot bind here, after closing the batch with a Sync.
@@ -72,22 +67,19 @@ class BatchPart extends QueryBase {
 
   override _getRows(connection: PgConnection, rows?: number): void {
     connection.execute({ portal: this.portal, rows });
-    if (this.end === 'commit-and-sync') sendUnsynced(connection, 'COMMIT');
-    if (this.end !== 'none') connection.sync();
+    if (this.syncAfter) connection.sync();
   }
 }
 
 /**
- * Statements sent as one batch of protocol messages — with BEGIN in front and/or COMMIT behind
- * when asked — closed by one Sync: one write, one round trip. PostgreSQL runs them in order (each
- * with a snapshot of its own) and, after an error, skips to the Sync: no statement runs outside the
- * transaction (BEGIN failed) or after a failed one, and COMMIT never follows a failure. The caller
- * gets one result per statement; BEGIN's and COMMIT's completions are not among them.
+ * Statements sent as one batch of protocol messages — with BEGIN in front when it is held back —
+ * closed by one Sync: one write, one round trip. PostgreSQL runs them in order (each with a
+ * snapshot of its own) and, after an error, skips to the Sync: no statement runs outside the
+ * transaction (BEGIN failed) or after a failed one. The caller gets one result per statement;
+ * BEGIN's completion is not among them.
  */
 class StatementBatch extends QueryBase {
   private completions = 0;
-  /** Set once every statement completed: a COMMIT behind them has then run (or failed), ending the transaction. */
-  statementsCompleted = false;
 
   constructor(
     private readonly parts: BatchPart[],
@@ -111,8 +103,7 @@ class StatementBatch extends QueryBase {
 
   override handleCommandComplete(message: unknown, connection: PgConnection): void {
     const statement = ++this.completions - (this.withBegin ? 1 : 0);
-    if (statement < 1 || statement > this.parts.length) return; // BEGIN's or COMMIT's
-    if (statement === this.parts.length) this.statementsCompleted = true;
+    if (statement < 1) return; // BEGIN's
     super.handleCommandComplete(message, connection);
   }
 
@@ -133,20 +124,19 @@ function emptyResult(command: string) {
 type PgResult = { rows: unknown[] };
 
 /**
- * The pool's client. A short transaction (BEGIN, lock, check, write, COMMIT) spends as many round
- * trips on BEGIN and COMMIT as on its work; on a loaded machine each round trip is a socket write
- * and a wake-up of both processes. So TypeORM's `START TRANSACTION` is held back and sent in front
- * of the transaction's first statement, a statement sent with `andCommit` carries the COMMIT
- * behind it, and `{ statements: [...] }` sends several statements at once — each batch in one
- * write and round trip, with the all-or-nothing outcome described at StatementBatch. A
- * transaction that ran no statement sends nothing at all.
+ * The pool's client. A short transaction (BEGIN, lock, check, write, COMMIT) spends a round trip
+ * on BEGIN alone; on a loaded machine each round trip is a socket write and a wake-up of both
+ * processes. So TypeORM's `START TRANSACTION` is held back and sent in front of the transaction's
+ * first statement, and `{ statements: [...] }` sends several statements at once (queryInOrder) —
+ * each batch in one write and round trip, with the all-or-nothing outcome described at
+ * StatementBatch. A transaction that ran no statement sends nothing at all. COMMIT is TypeORM's
+ * own, sent when the unit of work returns: services never say where a transaction ends.
  *
- * After a batch with `andCommit` the transaction is over: TypeORM's own COMMIT (or ROLLBACK) is
- * answered here, and any other statement before it is refused rather than run in autocommit.
+ * It builds on pg internals (see PgConnection, PgQueryInternals): `batchingSupported()` checks
+ * they are there at start-up, and the stock client is used when they are not (or PG_BATCHING=off).
  */
 export class PiggybackClient extends Client {
   private beginHeld = false;
-  private committedEarly = false;
 
   override query(config: any, values?: any, callback?: any): any {
     const text: unknown = typeof config === 'string' ? config : config?.text;
@@ -154,50 +144,38 @@ export class PiggybackClient extends Client {
 
     if (plain && text === 'START TRANSACTION') {
       this.beginHeld = true;
-      this.committedEarly = false;
       return Promise.resolve(emptyResult('BEGIN'));
     }
-    if (plain && (text === 'COMMIT' || text === 'ROLLBACK') && (this.beginHeld || this.committedEarly)) {
-      this.beginHeld = false;
-      this.committedEarly = false;
+    if (plain && (text === 'COMMIT' || text === 'ROLLBACK') && this.beginHeld) {
+      this.beginHeld = false; // the transaction never started on the server: nothing to end
       return Promise.resolve(emptyResult(text));
-    }
-    if (this.committedEarly) {
-      return Promise.reject(new Error('A statement was sent after the transaction committed with its last statement'));
     }
 
     const batch: StatementConfig[] | undefined = (config as Partial<StatementBatchConfig> | undefined)?.statements;
-    if (batch) return this.runBatch(batch, Boolean(config.andCommit));
-    const andCommit = Boolean((config as AndCommit | undefined)?.andCommit);
-    if (!this.beginHeld && !andCommit) return super.query(config, values, callback);
+    if (batch) return this.runBatch(batch);
+    if (!this.beginHeld) return super.query(config, values, callback);
     if (callback !== undefined || typeof config?.submit === 'function') {
       return this.afterBegin(() => super.query(config, values, callback));
     }
     const statement: StatementConfig = typeof config === 'string' ? { text: config, values } : { ...config, values: values ?? config.values };
-    return this.runBatch([statement], andCommit).then(([result]) => result);
+    return this.runBatch([statement]).then(([result]) => result);
   }
 
   /** Resolves to one result per statement. */
-  private runBatch(statements: StatementConfig[], andCommit: boolean): Promise<PgResult[]> {
-    const commit = andCommit && (this.beginHeld || this.getTransactionStatus() === 'T');
-    const parts = statements.map((statement, i) => {
-      const last = i === statements.length - 1;
-      return new BatchPart(statement, i === 0 && this.beginHeld, last ? (commit ? 'commit-and-sync' : 'sync') : 'none');
-    });
+  private runBatch(statements: StatementConfig[]): Promise<PgResult[]> {
+    const parts = statements.map((statement, i) => new BatchPart(statement, i === 0 && this.beginHeld, i === statements.length - 1));
     if (!parts.every((part) => this.canBatch(part))) return this.runOneByOne(statements);
 
     const batch = new StatementBatch(parts, this.beginHeld);
     this.beginHeld = false;
     return new Promise((resolve, reject) => {
       batch.callback = (error, result) => {
-        if (commit && batch.statementsCompleted) this.committedEarly = !error;
         if (error) reject(error);
         else resolve(Array.isArray(result) ? result : [result]);
       };
       super.query(batch as never);
     });
   }
-
   /**
    * A named statement's first Parse must not share a batch: pg credits every ParseComplete to the
    * batch, not to the statement, so it would not learn that the statement is now prepared (and
@@ -209,7 +187,7 @@ export class PiggybackClient extends Client {
     return part.requiresPreparation() && !part.rows && Array.isArray(part.values ?? []) && (!part.name || part.name in connection.parsedStatements);
   }
 
-  /** The way pg sends statements by itself; the transaction's COMMIT then follows as usual. */
+  /** The way pg sends statements by itself. */
   private async runOneByOne(statements: StatementConfig[]): Promise<PgResult[]> {
     const results: PgResult[] = [];
     for (const statement of statements) results.push(await this.afterBegin(() => super.query(statement)));
@@ -221,5 +199,28 @@ export class PiggybackClient extends Client {
     if (!this.beginHeld) return next();
     this.beginHeld = false;
     return super.query('BEGIN').then(next) as Promise<Awaited<T>>;
+  }
+}
+
+const QUERY_INTERNALS = ['requiresPreparation', 'prepare', 'submit', 'handleCommandComplete', 'handleReadyForQuery', 'handleError', '_getRows'];
+const CONNECTION_INTERNALS = ['parse', 'bind', 'execute', 'sync'];
+
+/**
+ * Whether the installed pg still has the internals PiggybackClient builds on. Checked once at
+ * start-up, so a pg upgrade that moves them falls back to the stock client instead of breaking.
+ */
+export function batchingSupported(query: object = Query.prototype, connection: unknown = safeConnection()): boolean {
+  const has = (target: unknown, names: string[]) => !!target && names.every((name) => typeof (target as Record<string, unknown>)[name] === 'function');
+  const parsed = (connection as { parsedStatements?: unknown } | undefined)?.parsedStatements;
+  const stream = (connection as { stream?: { cork?: unknown; uncork?: unknown } } | undefined)?.stream;
+  return has(query, QUERY_INTERNALS) && has(connection, CONNECTION_INTERNALS) && typeof parsed === 'object' && parsed !== null &&
+    typeof stream?.cork === 'function' && typeof stream?.uncork === 'function';
+}
+
+function safeConnection(): unknown {
+  try {
+    return new Connection();
+  } catch {
+    return undefined;
   }
 }

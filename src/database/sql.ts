@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { AndCommit, PiggybackClient, StatementBatchConfig } from './piggyback-client';
+import { PiggybackClient, type StatementBatchConfig } from './piggyback-client';
 
 interface PgQueryable {
-  query(config: { name: string; text: string; values: unknown[] } & AndCommit): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 /** A statement and its parameters, for queryInOrder. */
@@ -29,26 +29,35 @@ function statementName(text: string): string {
  * transaction's own when `em` belongs to one, else the pool. PostgreSQL parses and plans each
  * statement once per connection instead of on every call — on the ownership hot path that was
  * most of the database's CPU. Errors keep their SQLSTATE in `code` for the filter and the retry.
- * `andCommit` makes it the transaction's last statement: COMMIT goes with it (PiggybackClient).
  */
-export async function query<T>(em: EntityManager, text: string, values: unknown[] = [], { andCommit }: AndCommit = {}): Promise<T[]> {
+export async function query<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
   const client: PgQueryable = em.queryRunner ? await em.queryRunner.connect() : (em.connection.driver as PostgresDriver).master;
-  const result = await client.query({ name: statementName(text), text, values, andCommit });
+  const result = await client.query({ name: statementName(text), text, values: values.map(jsonIfObject) });
   return result.rows as T[];
 }
 
 /**
- * Runs statements one after the other, in one round trip when `em` belongs to a transaction
- * (PiggybackClient): each sees what the previous ones did and locked, and an error stops the rest.
- * Resolves to each statement's rows.
+ * Objects go to PostgreSQL as JSON text, as pg would send them — but serialized here, before pg
+ * sees them: pg fails on an unserializable value only after counting the named statement as
+ * prepared on the connection, which breaks every later use of it there.
+ */
+function jsonIfObject(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Array.isArray(value) || Buffer.isBuffer(value)) return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * Runs statements one after the other — in one round trip when `em` belongs to a transaction on a
+ * PiggybackClient, else one by one: each sees what the previous ones did and locked, and an error
+ * stops the rest. Resolves to each statement's rows.
  */
 export async function queryInOrder(em: EntityManager, statements: Statement[]): Promise<unknown[][]> {
-  if (!em.queryRunner?.isTransactionActive) {
+  const client: unknown = em.queryRunner?.isTransactionActive ? await em.queryRunner.connect() : null;
+  if (!(client instanceof PiggybackClient)) {
     const results: unknown[][] = [];
     for (const { text, values } of statements) results.push(await query(em, text, values));
     return results;
   }
-  const client = (await em.queryRunner.connect()) as PiggybackClient;
   const batch: StatementBatchConfig = { statements: statements.map(({ text, values }) => ({ name: statementName(text), text, values })) };
   const results = (await client.query(batch as never)) as unknown as { rows: unknown[] }[];
   return results.map((result) => result.rows);

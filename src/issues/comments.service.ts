@@ -4,7 +4,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { auditActor, auditInsert } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/domain-error';
-import type { AndCommit } from '../database/piggyback-client';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { ClearedLocks } from '../locks/stale-lock.service';
@@ -35,15 +34,15 @@ export class CommentsService {
       }
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = await this.gate.pass(em, actor, locked);
-      return this.insert(em, actor, issue, body, commentId, { andCommit: true });
+      return this.insert(em, actor, issue, body, commentId);
     });
   }
 
   /**
    * Inserts and audits a comment (one statement) on an issue the caller has already passed the
-   * gate for; with `andCommit` it is the transaction's last statement and commits with it.
+   * gate for.
    */
-  async insert(em: EntityManager, actor: Actor, issue: IssueRow, body: string, commentId: string, options: AndCommit = {}): Promise<CommentRow> {
+  async insert(em: EntityManager, actor: Actor, issue: IssueRow, body: string, commentId: string): Promise<CommentRow> {
     const params: unknown[] = [
       commentId,
       issue.company_id,
@@ -72,7 +71,6 @@ export class CommentsService {
        ), audited AS (${audit.sql})
        SELECT * FROM inserted`,
       [...params, ...audit.params],
-      options,
     );
     return comment;
   }

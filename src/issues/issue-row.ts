@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { notFound } from '../common/domain-error';
 import { AuditEntry, auditInsert } from '../audit/audit.service';
-import type { AndCommit } from '../database/piggyback-client';
 import { query, queryInOrder, Statement } from '../database/sql';
 import { LockedRuns, lockedRuns, lockRunsOfIssueStatement } from '../locks/lock-holders';
 import { unresolvedBlockersOf } from './issue-blockers';
@@ -92,14 +91,12 @@ export async function readIssue(em: EntityManager, issueId: string): Promise<Iss
 /**
  * One UPDATE … RETURNING for the changed columns (`DB_NOW` stands for the database clock). With
  * `audit`, the audit row is inserted by the same statement: atomic with the change, one round trip.
- * With `andCommit` it is the transaction's last statement and commits with it.
  */
 export async function updateIssue(
   em: EntityManager,
   issueId: string,
   changes: IssueChanges,
   audit?: AuditEntry,
-  options: AndCommit = {},
 ): Promise<IssueRow> {
   const sets: string[] = [];
   const params: unknown[] = [issueId];
@@ -120,7 +117,7 @@ export async function updateIssue(
     params.push(...insert.params);
     sql = `WITH updated AS (${sql}), audited AS (${insert.sql}) SELECT * FROM updated`;
   }
-  const [row] = await query<IssueRow>(em, sql, params, options);
+  const [row] = await query<IssueRow>(em, sql, params);
   return row;
 }
 

@@ -201,9 +201,9 @@ export class IssuesService {
           Object.keys(changed).length > 0
             ? { companyId, ...auditActor(actor), action: 'issue.updated', entityType: 'issue', entityId: issueId, details: { ...changed, _previous: previous } }
             : undefined;
-        updated = await updateIssue(em, issueId, changes, audit, { andCommit: dto.comment === undefined });
+        updated = await updateIssue(em, issueId, changes, audit);
       }
-      const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment, randomUUID(), { andCommit: true }) : undefined;
+      const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment, randomUUID()) : undefined;
       return { issue: updated, comment };
     });
   }

@@ -30,6 +30,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
     // Tests drive the sweeper explicitly; keep the timer out of their way.
     SWEEP_INTERVAL_MS: '3600000',
     LOCK_TIMEOUT_MS: '5000',
+    // CI runs the e2e suite with PG_BATCHING=on and =off.
+    PG_BATCHING: process.env.PG_BATCHING,
   });
   return { ...base, ...overrides, databaseUrl };
 }

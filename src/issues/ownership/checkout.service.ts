@@ -52,7 +52,6 @@ export class CheckoutService {
           entityId: issue.id,
           details: { agentId: dto.agentId, runId, previousStatus: issue.status, onBehalf: actor.type === 'board' },
         },
-        { andCommit: true },
       );
     });
   }

@@ -44,7 +44,7 @@ export class ReleaseService {
           previousExecutionRunId: issue.execution_run_id,
         },
       };
-      return updateIssue(em, issue.id, changes, audit, { andCommit: true });
+      return updateIssue(em, issue.id, changes, audit);
     });
   }
 
@@ -74,7 +74,7 @@ export class ReleaseService {
           cancelledRunIds,
         },
       };
-      const released = await updateIssue(em, issue.id, changes, audit, { andCommit: true });
+      const released = await updateIssue(em, issue.id, changes, audit);
       return { issue: released, previous };
     });
   }
