@@ -73,6 +73,7 @@ describe('route access table', () => {
       'POST /api/issues/:id/admin/force-release': 'board:operator',
       'GET /api/issues/:id/comments': 'board:viewer + agent',
       'POST /api/issues/:id/comments': 'board:operator + agent',
+      'GET /api/issues/:id/comments/:commentId': 'board:viewer + agent',
       'GET /api/issues/:id/activity': 'board:viewer + agent',
       'GET /api/companies/:companyId/activity': 'board:viewer',
       'POST /api/agents/:agentId/heartbeat/invoke': 'board:operator + agent',
