@@ -41,6 +41,17 @@ export class AgentResponse {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
+export class ChainOfCommandEntry {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: AGENT_ROLES }) role: string;
+  @ApiProperty({ nullable: true, type: String }) title: string | null;
+}
+
+export class AgentMeResponse extends AgentResponse {
+  @ApiProperty({ type: [ChainOfCommandEntry], description: 'The managers (reportsTo chain), nearest first' }) chainOfCommand: ChainOfCommandEntry[];
+}
+
 export function toAgentResponse(a: Agent): AgentResponse {
   return {
     id: a.id,
