@@ -10,3 +10,7 @@ export class LiveRunResponse extends RunResponse {
 export function toLiveRunResponse(row: LiveRunRow): LiveRunResponse {
   return { ...toRunResponse(row), agentName: row.agent_name, adapterType: row.adapter_type };
 }
+
+export class IssueRunResponse extends RunResponse {
+  @ApiProperty({ format: 'uuid', description: 'Same as id (Paperclip’s name on GET /issues/:id/runs)' }) runId: string;
+}

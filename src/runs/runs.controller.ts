@@ -5,6 +5,7 @@ import type { Actor, RequestScope } from '../auth/actor';
 import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
 import { ErrorBody } from '../common/error-body';
 import { requestIdempotencyKey } from '../common/idempotency';
+import { IssueRunResponse } from './live-runs.dto';
 import { toInvokeDto, WakeupDto } from './wakeup.dto';
 import { RunEndService } from './run-end.service';
 import { RunLifecycleService } from './run-lifecycle.service';
@@ -111,8 +112,9 @@ export class RunsController {
 
   @Get('issues/:id/runs')
   @Access({ board: 'viewer', agent: true })
-  @ApiOkResponse({ type: [RunResponse], description: 'Runs woken for the issue, named in its activity, or holding its locks; newest first' })
-  async listForIssue(@CurrentScope() scope: RequestScope): Promise<RunResponse[]> {
-    return (await this.queries.listForIssue(scope.companyId as string, scope.issueId as string)).map(toRunResponse);
+  @ApiOkResponse({ type: [IssueRunResponse], description: 'Runs woken for the issue, named in its activity, or holding its locks; newest first' })
+  async listForIssue(@CurrentScope() scope: RequestScope): Promise<IssueRunResponse[]> {
+    // Paperclip names the id `runId` on this route; both are given.
+    return (await this.queries.listForIssue(scope.companyId as string, scope.issueId as string)).map((run) => ({ ...toRunResponse(run), runId: run.id }));
   }
 }
