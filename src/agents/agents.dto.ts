@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { iso } from '../common/timestamps';
+import { OptionalNotNull } from '../common/validation';
 import { AGENT_ROLES, AGENT_STATUSES, type Agent, type AgentRole, type AgentStatus } from './agent.entity';
 
 const SETTABLE_STATUSES = ['active', 'paused', 'terminated'] as const;
@@ -18,12 +19,12 @@ export class CreateAgentDto {
 }
 
 export class UpdateAgentDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) name?: string;
-  @ApiPropertyOptional({ enum: AGENT_ROLES }) @IsOptional() @IsIn(AGENT_ROLES) role?: AgentRole;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 100) name?: string;
+  @ApiPropertyOptional({ enum: AGENT_ROLES }) @OptionalNotNull() @IsIn(AGENT_ROLES) role?: AgentRole;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(200) title?: string | null;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() reportsTo?: string | null;
-  @ApiPropertyOptional({ enum: SETTABLE_STATUSES }) @IsOptional() @IsIn(SETTABLE_STATUSES) status?: (typeof SETTABLE_STATUSES)[number];
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() permissions?: Record<string, unknown>;
+  @ApiPropertyOptional({ enum: SETTABLE_STATUSES }) @OptionalNotNull() @IsIn(SETTABLE_STATUSES) status?: (typeof SETTABLE_STATUSES)[number];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @OptionalNotNull() @IsObject() permissions?: Record<string, unknown>;
 }
 
 export class AgentResponse {
