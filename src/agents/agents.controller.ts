@@ -5,7 +5,7 @@ import type { Actor, AgentActor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CreatedKeyResponse, CreateKeyDto, OkResponse } from '../users/users.dto';
-import { AgentResponse, CreateAgentDto, toAgentResponse, UpdateAgentDto } from './agents.dto';
+import { AgentMeResponse, AgentResponse, CreateAgentDto, toAgentResponse, UpdateAgentDto } from './agents.dto';
 import { AgentsService } from './agents.service';
 
 @ApiTags('agents')
@@ -17,9 +17,10 @@ export class AgentsController {
   // Static /agents/me must be declared before /agents/:agentId.
   @Get('agents/me')
   @AgentOnly()
-  @ApiOkResponse({ type: AgentResponse })
-  async me(@CurrentActor() actor: AgentActor): Promise<AgentResponse> {
-    return toAgentResponse(await this.agents.get(actor.agentId));
+  @ApiOkResponse({ type: AgentMeResponse })
+  async me(@CurrentActor() actor: AgentActor): Promise<AgentMeResponse> {
+    const [agent, chainOfCommand] = await Promise.all([this.agents.get(actor.agentId), this.agents.chainOfCommand(actor.agentId)]);
+    return { ...toAgentResponse(agent), chainOfCommand };
   }
 
   @Post('companies/:companyId/agents')

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import { iso } from '../common/timestamps';
+import { OptionalNotNull } from '../common/validation';
 import { AGENT_ROLES, AGENT_STATUSES, type Agent, type AgentRole, type AgentStatus } from './agent.entity';
 
 const SETTABLE_STATUSES = ['active', 'paused', 'terminated'] as const;
@@ -18,12 +19,12 @@ export class CreateAgentDto {
 }
 
 export class UpdateAgentDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) name?: string;
-  @ApiPropertyOptional({ enum: AGENT_ROLES }) @IsOptional() @IsIn(AGENT_ROLES) role?: AgentRole;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 100) name?: string;
+  @ApiPropertyOptional({ enum: AGENT_ROLES }) @OptionalNotNull() @IsIn(AGENT_ROLES) role?: AgentRole;
   @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(200) title?: string | null;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() reportsTo?: string | null;
-  @ApiPropertyOptional({ enum: SETTABLE_STATUSES }) @IsOptional() @IsIn(SETTABLE_STATUSES) status?: (typeof SETTABLE_STATUSES)[number];
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() permissions?: Record<string, unknown>;
+  @ApiPropertyOptional({ enum: SETTABLE_STATUSES }) @OptionalNotNull() @IsIn(SETTABLE_STATUSES) status?: (typeof SETTABLE_STATUSES)[number];
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @OptionalNotNull() @IsObject() permissions?: Record<string, unknown>;
 }
 
 export class AgentResponse {
@@ -39,6 +40,17 @@ export class AgentResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastHeartbeatAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class ChainOfCommandEntry {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: AGENT_ROLES }) role: string;
+  @ApiProperty({ nullable: true, type: String }) title: string | null;
+}
+
+export class AgentMeResponse extends AgentResponse {
+  @ApiProperty({ type: [ChainOfCommandEntry], description: 'The managers (reportsTo chain), nearest first' }) chainOfCommand: ChainOfCommandEntry[];
 }
 
 export function toAgentResponse(a: Agent): AgentResponse {

@@ -60,6 +60,20 @@ export class AgentsService {
     return agent;
   }
 
+  /** The agent's managers, nearest first (Paperclip's chainOfCommand), at most MAX_REPORTING_DEPTH. */
+  chainOfCommand(agentId: string): Promise<{ id: string; name: string; role: string; title: string | null }[]> {
+    return query(
+      this.dataSource.manager,
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT reports_to, 1 FROM agents WHERE id = $1 AND reports_to IS NOT NULL
+         UNION ALL
+         SELECT a.reports_to, c.depth + 1 FROM agents a JOIN chain c ON a.id = c.id
+          WHERE a.reports_to IS NOT NULL AND c.depth < $2)
+       SELECT a.id, a.name, a.role, a.title FROM chain c JOIN agents a ON a.id = c.id ORDER BY c.depth`,
+      [agentId, MAX_REPORTING_DEPTH],
+    );
+  }
+
   async update(actor: Actor, agentId: string, dto: UpdateAgentDto): Promise<Agent> {
     return this.tx.run(async (em) => {
       const agent = await em.findOne(Agent, { where: { id: agentId }, lock: { mode: 'pessimistic_write' } });

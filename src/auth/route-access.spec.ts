@@ -7,14 +7,16 @@ import { HealthController } from '../health/health.controller';
 import { CommentsController } from '../issues/comments.controller';
 import { InboxController } from '../issues/inbox.controller';
 import { IssuesController } from '../issues/issues.controller';
+import { LiveRunsController } from '../runs/live-runs.controller';
 import { RunsController } from '../runs/runs.controller';
+import { HeartbeatContextController } from '../issues/heartbeat-context.controller';
 import { UsersController } from '../users/users.controller';
 import { ACCESS_RULE, AccessRule, PUBLIC_ROUTE } from './access.decorator';
 import { MeController } from './me.controller';
 
 const CONTROLLERS = [
   HealthController, MeController, UsersController, CompaniesController, AgentsController, InboxController,
-  IssuesController, CommentsController, ActivityController, RunsController,
+  IssuesController, CommentsController, ActivityController, RunsController, LiveRunsController, HeartbeatContextController,
 ];
 
 function describeRule(rule: AccessRule | undefined, isPublic: boolean): string {
@@ -73,6 +75,7 @@ describe('route access table', () => {
       'POST /api/issues/:id/admin/force-release': 'board:operator',
       'GET /api/issues/:id/comments': 'board:viewer + agent',
       'POST /api/issues/:id/comments': 'board:operator + agent',
+      'GET /api/issues/:id/comments/:commentId': 'board:viewer + agent',
       'GET /api/issues/:id/activity': 'board:viewer + agent',
       'GET /api/companies/:companyId/activity': 'board:viewer',
       'POST /api/agents/:agentId/heartbeat/invoke': 'board:operator + agent',
@@ -83,6 +86,11 @@ describe('route access table', () => {
       'GET /api/heartbeat-runs/:runId': 'board:viewer + agent',
       'GET /api/companies/:companyId/heartbeat-runs': 'board:viewer + agent',
       'GET /api/issues/:id/runs': 'board:viewer + agent',
+      'POST /api/agents/:agentId/wakeup': 'board:operator + agent',
+      'GET /api/issues/:id/active-run': 'board:viewer + agent',
+      'GET /api/issues/:id/live-runs': 'board:viewer + agent',
+      'GET /api/companies/:companyId/live-runs': 'board:viewer + agent',
+      'GET /api/issues/:id/heartbeat-context': 'board:viewer + agent',
     });
   });
 });

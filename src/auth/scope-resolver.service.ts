@@ -26,7 +26,7 @@ export class ScopeResolverService {
   /** Null when the path names no company; throws 400 at once for a malformed id. */
   lookup(params: Record<string, string | undefined>): RowLookup<RequestScope> | null {
     // Ids that name no company are still checked here, so every malformed path id gets the same 400 with details.
-    for (const name of ['userId', 'keyId']) if (params[name] !== undefined) requireUuid(name, params[name] as string);
+    for (const name of ['userId', 'keyId', 'commentId']) if (params[name] !== undefined) requireUuid(name, params[name] as string);
     if (params.companyId !== undefined) return this.companyOf('companyId', params.companyId, 'SELECT id AS company_id FROM companies WHERE id = $1', 'Company');
     if (params.id !== undefined) return this.issueScope(params.id);
     if (params.agentId !== undefined) return this.companyOf('agentId', params.agentId, 'SELECT company_id FROM agents WHERE id = $1', 'Agent');

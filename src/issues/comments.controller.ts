@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import type { Actor, RequestScope } from '../auth/actor';
@@ -6,7 +6,7 @@ import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CommentsService } from './comments.service';
 import { CommentResponse, CreateCommentDto, ListCommentsQuery } from './dto/comment.dto';
-import { validIdempotencyKey } from './idempotency';
+import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse } from './issue-response';
 import type { ClearedLocks } from '../locks/stale-lock.service';
 import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
@@ -37,7 +37,16 @@ export class CommentsController {
     @ClearedBefore() cleared: ClearedLocks | null,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CommentResponse> {
-    const comment = await this.comments.create(actor, scope.issueId as string, dto.body, validIdempotencyKey(idempotencyKey), cleared);
+    const key = requestIdempotencyKey(idempotencyKey, dto.idempotencyKey);
+    const comment = await this.comments.create(actor, scope.issueId as string, dto.body, key, cleared);
     return toCommentResponse(comment);
+  }
+
+  @Get(':commentId')
+  @Access({ board: 'viewer', agent: true })
+  @ApiParam({ name: 'commentId', format: 'uuid' })
+  @ApiOkResponse({ type: CommentResponse, description: 'One comment of the issue (404 when it belongs to another issue)' })
+  async get(@CurrentScope() scope: RequestScope, @Param('commentId') commentId: string): Promise<CommentResponse> {
+    return toCommentResponse(await this.comments.get(scope.issueId as string, commentId));
   }
 }

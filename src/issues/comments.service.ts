@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { auditActor, auditInsert } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
-import { DomainError } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { ClearedLocks } from '../locks/stale-lock.service';
 import { ListCommentsQuery } from './dto/comment.dto';
-import { claimIdempotencyKey } from './idempotency';
+import { claimIdempotencyKey } from '../common/idempotency';
 import { CommentRow } from './issue-response';
 import type { IssueRow } from './issue-row';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
@@ -72,6 +72,12 @@ export class CommentsService {
        SELECT * FROM inserted`,
       [...params, ...audit.params],
     );
+    return comment;
+  }
+
+  async get(issueId: string, commentId: string): Promise<CommentRow> {
+    const [comment] = await query<CommentRow>(this.dataSource.manager, 'SELECT * FROM issue_comments WHERE id = $1 AND issue_id = $2', [commentId, issueId]);
+    if (!comment) throw notFound('Comment', { issueId, commentId });
     return comment;
   }
 

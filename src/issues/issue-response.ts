@@ -12,6 +12,7 @@ export interface CommentRow {
   created_by_run_id: string | null;
   body: string;
   created_at: Date;
+  updated_at: Date;
 }
 
 export function toIssueResponse(row: IssueRow, relations?: { blockedByIssueIds: string[]; blocksIssueIds: string[] }): IssueResponse {
@@ -36,6 +37,12 @@ export function toIssueResponse(row: IssueRow, relations?: { blockedByIssueIds: 
     startedAt: iso(row.started_at),
     completedAt: iso(row.completed_at),
     cancelledAt: iso(row.cancelled_at),
+    hiddenAt: iso(row.hidden_at),
+    projectId: row.project_id,
+    goalId: row.goal_id,
+    billingCode: row.billing_code,
+    requestDepth: row.request_depth,
+    workMode: row.work_mode,
     createdAt: iso(row.created_at) as string,
     updatedAt: iso(row.updated_at) as string,
   };
@@ -50,8 +57,10 @@ export function toCommentResponse(row: CommentRow): CommentResponse {
     issueId: row.issue_id,
     authorAgentId: row.author_agent_id,
     authorUserId: row.author_user_id,
+    authorType: row.author_agent_id ? 'agent' : 'user',
     createdByRunId: row.created_by_run_id,
     body: row.body,
     createdAt: iso(row.created_at) as string,
+    updatedAt: iso(row.updated_at) as string,
   };
 }

@@ -30,6 +30,11 @@ export interface IssueRow {
   completed_at: Date | null;
   cancelled_at: Date | null;
   hidden_at: Date | null;
+  billing_code: string | null;
+  request_depth: number | null;
+  work_mode: string | null;
+  project_id: string | null;
+  goal_id: string | null;
   created_at: Date;
   updated_at: Date;
   /** Only on rows from lockIssue: whether any issue blocking this one is not done. */
@@ -41,6 +46,7 @@ export type IssueChanges = Partial<Omit<IssueRow, 'id' | 'company_id' | 'created
 const WRITABLE_COLUMNS = new Set<string>([
   'parent_id', 'title', 'description', 'status', 'priority', 'assignee_agent_id', 'assignee_user_id', 'checkout_run_id',
   'execution_run_id', 'execution_agent_name_key', 'execution_locked_at', 'started_at', 'completed_at', 'cancelled_at', 'hidden_at',
+  'billing_code', 'request_depth', 'work_mode', 'project_id', 'goal_id',
 ]);
 
 

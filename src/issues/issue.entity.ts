@@ -28,6 +28,11 @@ export class Issue {
   @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt: Date | null;
   @Column('timestamptz', { name: 'cancelled_at', nullable: true }) cancelledAt: Date | null;
   @Column('timestamptz', { name: 'hidden_at', nullable: true }) hiddenAt: Date | null;
+  @Column('text', { name: 'billing_code', nullable: true }) billingCode: string | null;
+  @Column('integer', { name: 'request_depth', nullable: true }) requestDepth: number | null;
+  @Column('text', { name: 'work_mode', nullable: true }) workMode: string | null;
+  @Column('uuid', { name: 'project_id', nullable: true }) projectId: string | null;
+  @Column('uuid', { name: 'goal_id', nullable: true }) goalId: string | null;
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt: Date;
   @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' }) updatedAt: Date;
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -7,7 +8,8 @@ import type { Actor, BoardActor, RequestScope } from '../auth/actor';
 import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CheckoutDto, CreateIssueDto, ForceReleaseQuery, ForceReleaseResponse, IssueResponse, ListIssuesQuery, UpdateIssueDto } from './dto/issue.dto';
-import { validIdempotencyKey } from './idempotency';
+import { MinimalPatchIssueResponse, PatchIssueResponse, prefersMinimal } from './dto/patch-response.dto';
+import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse, toIssueResponse } from './issue-response';
 import { IssuesService } from './issues.service';
 import { CheckoutService } from './ownership/checkout.service';
@@ -38,7 +40,7 @@ export class IssuesController {
     @Body() dto: CreateIssueDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<IssueResponse> {
-    return toIssueResponse(await this.issues.create(actor, companyId, dto, validIdempotencyKey(idempotencyKey)));
+    return toIssueResponse(await this.issues.create(actor, companyId, dto, requestIdempotencyKey(idempotencyKey, dto.idempotencyKey)));
   }
 
   @Get('companies/:companyId/issues')
@@ -60,18 +62,25 @@ export class IssuesController {
   @Patch('issues/:id')
   @OwnershipChecked()
   @ApiParam(ISSUE_ID_PARAM)
-  @ApiOkResponse({ type: IssueResponse, description: 'The issue, plus `comment` when one was posted' })
+  @ApiHeader({ name: 'Prefer', required: false, description: '`return=minimal` → only `{id, identifier, updatedAt, changes, comment}`' })
+  @ApiOkResponse({ type: PatchIssueResponse, description: 'The issue, plus `changes` ({field: {from, to}}) and the posted `comment` (or null)' })
   @ApiConflictResponse({ type: ErrorBody, description: 'run_ownership_conflict, checked_out_by_other_agent, illegal_transition, run_not_live, issue_busy' })
   async update(
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: UpdateIssueDto,
     @ClearedBefore() cleared: ClearedLocks | null,
-  ): Promise<IssueResponse & { comment?: unknown }> {
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PatchIssueResponse | MinimalPatchIssueResponse> {
     const result = await this.issues.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
-    const response: IssueResponse & { comment?: unknown } = toIssueResponse(result.issue);
-    if (result.comment) response.comment = toCommentResponse(result.comment);
-    return response;
+    const comment = result.comment ? toCommentResponse(result.comment) : null;
+    if (prefersMinimal(prefer)) {
+      res.setHeader('Preference-Applied', 'return=minimal');
+      const { id, identifier, updatedAt } = toIssueResponse(result.issue);
+      return { id, identifier, updatedAt, changes: result.changes, comment };
+    }
+    return { ...toIssueResponse(result.issue), changes: result.changes, comment };
   }
 
   @Post('issues/:id/checkout')

@@ -12,24 +12,14 @@ import type { ClearedLocks } from '../locks/stale-lock.service';
 import { assertLiveCallerRun, lockCallerRun } from '../runs/run-fence';
 import { CommentsService } from './comments.service';
 import { CreateIssueDto, ListIssuesQuery, UpdateIssueDto } from './dto/issue.dto';
-import { claimIdempotencyKey } from './idempotency';
+import { claimIdempotencyKey } from '../common/idempotency';
 import { assertNoUnresolvedBlockers, blockerRelations, lockIssuesInOrder, replaceBlockers } from './issue-blockers';
 import { CommentRow } from './issue-response';
 import { IssueChanges, IssueRow, locksFor, NO_LOCKS, readIssue, updateIssue } from './issue-row';
 import { assertAgentTransition, assertInProgressHasAgent, assertSingleAssignee, statusTimestamps } from '../ownership/issue-invariants.policy';
 import type { IssueStatus } from './issue.entity';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
-
-/** PATCH fields that map one-to-one onto a column, for the change set and its audit row. */
-const PLAIN_FIELDS = [
-  ['title', 'title'],
-  ['description', 'description'],
-  ['priority', 'priority'],
-  ['status', 'status'],
-  ['assigneeAgentId', 'assignee_agent_id'],
-  ['assigneeUserId', 'assignee_user_id'],
-  ['parentId', 'parent_id'],
-] as const;
+import { asJson, FieldChanges, PLAIN_FIELDS, sameValue } from './issue-changes';
 
 const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
 
@@ -92,16 +82,19 @@ export class IssuesService {
       em,
       `INSERT INTO issues (id, company_id, parent_id, title, description, status, priority, assignee_agent_id, assignee_user_id,
          checkout_run_id, execution_run_id, execution_agent_name_key, execution_locked_at,
-         created_by_agent_id, created_by_user_id, issue_number, identifier, started_at, completed_at, cancelled_at)
+         created_by_agent_id, created_by_user_id, issue_number, identifier, started_at, completed_at, cancelled_at,
+         project_id, goal_id, billing_code, request_depth, work_mode)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $10::uuid IS NULL THEN NULL ELSE now() END,
          $13, $14, $15, $16,
-         CASE WHEN $17 THEN now() END, CASE WHEN $18 THEN now() END, CASE WHEN $19 THEN now() END)`,
+         CASE WHEN $17 THEN now() END, CASE WHEN $18 THEN now() END, CASE WHEN $19 THEN now() END,
+         $20, $21, $22, $23, $24)`,
       [
         issueId, companyId, dto.parentId ?? null, dto.title.trim(), dto.description ?? null, status, dto.priority ?? 'medium', agentId, userId,
         locks.checkout_run_id, locks.execution_run_id, locks.execution_agent_name_key,
         actor.type === 'agent' ? actor.agentId : null, actor.type === 'board' ? actor.userId : null,
         company.issue_counter, `${company.issue_prefix}-${company.issue_counter}`,
         'started_at' in timestamps, 'completed_at' in timestamps, 'cancelled_at' in timestamps,
+        dto.projectId ?? null, dto.goalId ?? null, dto.billingCode ?? null, dto.requestDepth ?? 0, dto.workMode ?? 'standard',
       ],
     );
     await this.audit.record(em, {
@@ -152,7 +145,7 @@ export class IssuesService {
     issueId: string,
     dto: UpdateIssueDto,
     clearedEarlier: ClearedLocks | null,
-  ): Promise<{ issue: IssueRow; comment?: CommentRow }> {
+  ): Promise<{ issue: IssueRow; changes: FieldChanges; comment?: CommentRow }> {
     return this.tx.run(async (em) => {
       if (dto.blockedByIssueIds) await lockIssuesInOrder(em, companyId, [issueId, ...dto.blockedByIssueIds]);
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
@@ -179,13 +172,19 @@ export class IssuesService {
         assigneeAgentId: next.agentId,
         assigneeUserId: next.userId,
         parentId: dto.parentId,
+        projectId: dto.projectId,
+        goalId: dto.goalId,
+        billingCode: dto.billingCode,
+        requestDepth: dto.requestDepth,
+        workMode: dto.workMode,
+        hiddenAt: dto.hiddenAt,
       };
       const changes: IssueChanges = {};
       const previous: Record<string, unknown> = {};
       const changed: Record<string, unknown> = {};
       for (const [field, column] of PLAIN_FIELDS) {
         const value = proposed[field];
-        if (value === undefined || value === issue[column]) continue;
+        if (value === undefined || sameValue(value, issue[column])) continue;
         (changes as Record<string, unknown>)[column] = value;
         changed[field] = value;
         previous[field] = issue[column];
@@ -204,7 +203,9 @@ export class IssuesService {
         updated = await updateIssue(em, issueId, changes, audit);
       }
       const comment = dto.comment !== undefined ? await this.comments.insert(em, actor, updated, dto.comment, randomUUID()) : undefined;
-      return { issue: updated, comment };
+      const fieldChanges: FieldChanges = {};
+      for (const field of Object.keys(changed)) fieldChanges[field] = { from: asJson(previous[field]), to: asJson(changed[field]) };
+      return { issue: updated, changes: fieldChanges, comment };
     });
   }
 

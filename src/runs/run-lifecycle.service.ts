@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { RunJwtService } from '../auth/run-jwt.service';
 import { DomainError, notFound } from '../common/domain-error';
+import { claimIdempotencyKey } from '../common/idempotency';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -32,14 +34,20 @@ export class RunLifecycleService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  invoke(actor: Actor, agentId: string, dto: InvokeRunDto): Promise<RunRow> {
+  /** With `idempotencyKey` (wakeup), a retry returns the run the first request queued. */
+  invoke(actor: Actor, agentId: string, dto: InvokeRunDto, idempotencyKey: string | null = null): Promise<RunRow> {
     if (actor.type === 'agent' && actor.agentId !== agentId) {
       throw new DomainError('board_required', 'An agent may invoke only itself; invoking another agent needs a board operator', {
         agentId,
         callerAgentId: actor.agentId,
       });
     }
+    const runId = randomUUID();
     return this.tx.run(async (em) => {
+      if (idempotencyKey) {
+        const first = await claimIdempotencyKey(em, actor, `agent.wakeup:${agentId}`, idempotencyKey, runId);
+        if (first) return this.queries.get(first);
+      }
       // FOR SHARE: a concurrent pause waits for this wake-up to commit instead of racing it.
       const [agent]: { id: string; company_id: string; status: AgentStatus }[] = await query(
         em,
@@ -59,8 +67,8 @@ export class RunLifecycleService {
       const invocationSource = dto.invocationSource ?? 'on_demand';
       const [run] = await query<RunRow>(
         em,
-        `INSERT INTO heartbeat_runs (company_id, agent_id, invocation_source, trigger_detail, status, issue_id, context_snapshot)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6)
+        `INSERT INTO heartbeat_runs (company_id, agent_id, invocation_source, trigger_detail, status, issue_id, context_snapshot, id)
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $8)
          RETURNING ${runColumns('$7')}`,
         [
           agent.company_id,
@@ -70,6 +78,7 @@ export class RunLifecycleService {
           dto.issueId ?? null,
           JSON.stringify(dto.reason !== undefined ? { reason: dto.reason } : {}),
           this.config.runLeaseSeconds,
+          runId,
         ],
       );
       await this.audit.record(em, {

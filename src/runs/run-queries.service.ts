@@ -16,12 +16,17 @@ export class RunQueriesService {
   ) {}
 
   async get(runId: string): Promise<RunRow> {
+    const run = await this.find(runId);
+    if (!run) throw notFound('Run', { runId });
+    return run;
+  }
+
+  async find(runId: string): Promise<RunRow | null> {
     const [run]: RunRow[] = await query(this.dataSource.manager, `SELECT ${runColumns('$2')} FROM heartbeat_runs WHERE id = $1`, [
       runId,
       this.config.runLeaseSeconds,
     ]);
-    if (!run) throw notFound('Run', { runId });
-    return run;
+    return run ?? null;
   }
 
   list(companyId: string, filter: { agentId?: string; status?: RunStatus[]; limit?: number }): Promise<RunRow[]> {

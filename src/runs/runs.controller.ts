@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
 import type { Actor, RequestScope } from '../auth/actor';
 import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
 import { ErrorBody } from '../common/error-body';
+import { requestIdempotencyKey } from '../common/idempotency';
+import { IssueRunResponse } from './live-runs.dto';
+import { toInvokeDto, WakeupDto } from './wakeup.dto';
 import { RunEndService } from './run-end.service';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunQueriesService } from './run-queries.service';
@@ -32,6 +35,22 @@ export class RunsController {
     @Body() dto: InvokeRunDto,
   ): Promise<RunResponse> {
     return toRunResponse(await this.lifecycle.invoke(actor, agentId, dto));
+  }
+
+  @Post('agents/:agentId/wakeup')
+  @HttpCode(202)
+  @Access({ board: 'operator', agent: true })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried wakeup with the same key returns the first run' })
+  @ApiAcceptedResponse({ type: RunResponse, description: "Paperclip's wake-up: a queued run, `payload.issueId` as its issue. An agent may wake only itself." })
+  @ApiConflictResponse({ type: ErrorBody, description: 'agent_not_invocable' })
+  async wakeup(
+    @CurrentActor() actor: Actor,
+    @Param('agentId', ParseUUIDPipe) agentId: string,
+    @Body() dto: WakeupDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<RunResponse> {
+    const key = requestIdempotencyKey(idempotencyKey, dto.idempotencyKey);
+    return toRunResponse(await this.lifecycle.invoke(actor, agentId, toInvokeDto(dto), key));
   }
 
   @Post('heartbeat-runs/:runId/start')
@@ -93,8 +112,9 @@ export class RunsController {
 
   @Get('issues/:id/runs')
   @Access({ board: 'viewer', agent: true })
-  @ApiOkResponse({ type: [RunResponse], description: 'Runs woken for the issue, named in its activity, or holding its locks; newest first' })
-  async listForIssue(@CurrentScope() scope: RequestScope): Promise<RunResponse[]> {
-    return (await this.queries.listForIssue(scope.companyId as string, scope.issueId as string)).map(toRunResponse);
+  @ApiOkResponse({ type: [IssueRunResponse], description: 'Runs woken for the issue, named in its activity, or holding its locks; newest first' })
+  async listForIssue(@CurrentScope() scope: RequestScope): Promise<IssueRunResponse[]> {
+    // Paperclip names the id `runId` on this route; both are given.
+    return (await this.queries.listForIssue(scope.companyId as string, scope.issueId as string)).map((run) => ({ ...toRunResponse(run), runId: run.id }));
   }
 }

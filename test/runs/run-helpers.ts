@@ -8,9 +8,9 @@ export async function invokeRun(t: TestApp, agent: Pick<AgentFixture, 'id' | 'ke
   return res.body as { id: string; status: string; [key: string]: unknown };
 }
 
-/** invoke → start with the agent's key: a running run and its JWT, as a harness gets them. */
-export async function liveRun(t: TestApp, agent: Pick<AgentFixture, 'id' | 'key'>): Promise<{ runId: string; token: string }> {
-  const run = await invokeRun(t, agent);
+/** invoke (with `body`) → start with the agent's key: a running run and its JWT, as a harness gets them. */
+export async function liveRun(t: TestApp, agent: Pick<AgentFixture, 'id' | 'key'>, body: Record<string, unknown> = {}): Promise<{ runId: string; token: string }> {
+  const run = await invokeRun(t, agent, agent.key, body);
   const started = await t.http().post(`/api/heartbeat-runs/${run.id}/start`).set(bearer(agent.key)).expect(200);
   return { runId: run.id, token: started.body.token };
 }

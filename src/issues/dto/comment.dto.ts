@@ -1,9 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
+import { IgnoredCommentFields } from './paperclip-fields';
 
-export class CreateCommentDto {
+export class CreateCommentDto extends IgnoredCommentFields {
   @ApiProperty({ example: 'Started on this; the bug is in the session cookie.' }) @IsString() @Length(1, 100_000) body: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Same as the Idempotency-Key header' })
+  @IsOptional()
+  @IsString()
+  idempotencyKey?: string | null;
 }
 
 export class ListCommentsQuery {
@@ -18,7 +23,9 @@ export class CommentResponse {
   @ApiProperty({ format: 'uuid' }) issueId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) authorAgentId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) authorUserId: string | null;
+  @ApiProperty({ enum: ['agent', 'user'] }) authorType: 'agent' | 'user';
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) createdByRunId: string | null;
   @ApiProperty() body: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }

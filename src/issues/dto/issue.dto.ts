@@ -1,45 +1,74 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, MaxLength, Min,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min,
 } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES, type IssuePriority, type IssueStatus } from '../issue.entity';
+import { IgnoredCreateIssueFields, IgnoredUpdateIssueFields } from './paperclip-fields';
 
-export class CreateIssueDto {
+/** PostgreSQL text cannot hold U+0000; refuse it here (400) rather than fail in the database. */
+const NoNul = () => Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL (U+0000) characters' });
+
+export class CreateIssueDto extends IgnoredCreateIssueFields {
   @ApiProperty({ example: 'Fix the login page' }) @IsString() @Length(1, 500) title: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100_000) description?: string;
-  @ApiPropertyOptional({ enum: ISSUE_STATUSES, default: 'backlog' }) @IsOptional() @IsIn(ISSUE_STATUSES) status?: IssueStatus;
-  @ApiPropertyOptional({ enum: ISSUE_PRIORITIES, default: 'medium' }) @IsOptional() @IsIn(ISSUE_PRIORITIES) priority?: IssuePriority;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() parentId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() assigneeAgentId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() assigneeUserId?: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100_000) description?: string | null;
+  @ApiPropertyOptional({ enum: ISSUE_STATUSES, default: 'backlog' }) @OptionalNotNull() @IsIn(ISSUE_STATUSES) status?: IssueStatus;
+  @ApiPropertyOptional({ enum: ISSUE_PRIORITIES, default: 'medium' }) @OptionalNotNull() @IsIn(ISSUE_PRIORITIES) priority?: IssuePriority;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() parentId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() assigneeAgentId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() assigneeUserId?: string | null;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Issues that block this one' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   blockedByIssueIds?: string[];
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Stored and returned (Clasp has no projects)' })
+  @IsOptional()
+  @IsUUID()
+  projectId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String, description: 'Stored and returned (Clasp has no goals)' })
+  @IsOptional()
+  @IsUUID()
+  goalId?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'ENG-7' }) @IsOptional() @IsString() @MaxLength(200) @NoNul() billingCode?: string | null;
+  @ApiPropertyOptional({ minimum: 0, default: 0 }) @OptionalNotNull() @IsInt() @Min(0) @Max(1_000_000) requestDepth?: number;
+  @ApiPropertyOptional({ example: 'standard', default: 'standard' }) @OptionalNotNull() @IsString() @Length(1, 100) @NoNul() workMode?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Same as the Idempotency-Key header' })
+  @IsOptional()
+  @IsString()
+  idempotencyKey?: string | null;
 }
 
-export class UpdateIssueDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 500) title?: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(100_000) description?: string | null;
-  @ApiPropertyOptional({ enum: ISSUE_STATUSES }) @IsOptional() @IsIn(ISSUE_STATUSES) status?: IssueStatus;
-  @ApiPropertyOptional({ enum: ISSUE_PRIORITIES }) @IsOptional() @IsIn(ISSUE_PRIORITIES) priority?: IssuePriority;
+export class UpdateIssueDto extends IgnoredUpdateIssueFields {
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Length(1, 500) title?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' }) @IsOptional() @IsString() @MaxLength(100_000) description?: string | null;
+  @ApiPropertyOptional({ enum: ISSUE_STATUSES }) @OptionalNotNull() @IsIn(ISSUE_STATUSES) status?: IssueStatus;
+  @ApiPropertyOptional({ enum: ISSUE_PRIORITIES }) @OptionalNotNull() @IsIn(ISSUE_PRIORITIES) priority?: IssuePriority;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() assigneeAgentId?: string | null;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() assigneeUserId?: string | null;
   @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() parentId?: string | null;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Replaces the set of issues that block this one' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(100)
   @IsUUID('all', { each: true })
   blockedByIssueIds?: string[];
   @ApiPropertyOptional({ description: 'A comment posted in the same transaction' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 100_000)
   comment?: string;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() projectId?: string | null;
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String }) @IsOptional() @IsUUID() goalId?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() @MaxLength(200) @NoNul() billingCode?: string | null;
+  @ApiPropertyOptional({ minimum: 0 }) @OptionalNotNull() @IsInt() @Min(0) @Max(1_000_000) requestDepth?: number;
+  @ApiPropertyOptional({ example: 'standard' }) @OptionalNotNull() @IsString() @Length(1, 100) @NoNul() workMode?: string;
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String, description: 'Hides the issue from lists; null shows it again' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  hiddenAt?: string | null;
 }
 
 export class CheckoutDto {
@@ -98,6 +127,12 @@ export class IssueResponse {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) completedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) cancelledAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) hiddenAt: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) projectId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) goalId: string | null;
+  @ApiProperty({ nullable: true, type: String }) billingCode: string | null;
+  @ApiProperty({ nullable: true, type: Number }) requestDepth: number | null;
+  @ApiProperty({ nullable: true, type: String }) workMode: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'On single-issue reads' }) blockedByIssueIds?: string[];

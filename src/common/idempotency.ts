@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
-import { DomainError } from '../common/domain-error';
+import { DomainError } from './domain-error';
 import { query } from '../database/sql';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
@@ -13,6 +13,20 @@ export function validIdempotencyKey(raw: string | undefined): string | null {
     });
   }
   return raw;
+}
+
+/**
+ * The key of a request: the `Idempotency-Key` header, or Paperclip's `idempotencyKey` body field.
+ * Both sent and different is refused rather than guessed at.
+ */
+export function requestIdempotencyKey(header: string | undefined, body: string | null | undefined): string | null {
+  const fromBody = body ?? undefined;
+  if (header && fromBody !== undefined && header !== fromBody) {
+    throw new DomainError('validation_failed', 'Idempotency-Key header and idempotencyKey differ', {
+      problems: [{ field: 'idempotencyKey', problems: ['must equal the Idempotency-Key header when both are sent'] }],
+    });
+  }
+  return validIdempotencyKey(header || fromBody);
 }
 
 /**
