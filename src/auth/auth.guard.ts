@@ -43,7 +43,7 @@ export class AuthGuard implements CanActivate {
 
     // Who the caller is and which company the path names are read in one round trip; their
     // refusals are still given in order (401, then the caller's kind, then 400/404, then 403).
-    const credential = this.credentials.lookup(bearerToken(request));
+    const credential = await this.credentials.lookup(bearerToken(request));
     let scopeLookup: RowLookup<RequestScope> | null = null;
     let malformedPath: unknown;
     try {

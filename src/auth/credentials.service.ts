@@ -32,8 +32,8 @@ export class CredentialsService {
     private readonly runJwt: RunJwtService,
   ) {}
 
-  /** Throws invalid_credentials at once for a token no lookup could accept. */
-  lookup(token: string): RowLookup<Actor> {
+  /** Rejects with invalid_credentials, before any database read, a token no lookup could accept. */
+  async lookup(token: string): Promise<RowLookup<Actor>> {
     if (token.startsWith(BOARD_KEY_PREFIX)) return this.boardKey(token);
     if (token.startsWith(AGENT_KEY_PREFIX)) return this.agentKey(token);
     if (looksLikeJwt(token)) return this.runToken(token);
@@ -69,8 +69,8 @@ export class CredentialsService {
     };
   }
 
-  private runToken(token: string): RowLookup<AgentActor> {
-    const claims = this.runJwt.verify(token);
+  private async runToken(token: string): Promise<RowLookup<AgentActor>> {
+    const claims = await this.runJwt.verify(token);
     if (!claims) throw invalid();
     return {
       sql: 'SELECT id, company_id, name, role, permissions, status FROM agents WHERE id = $1 AND company_id = $2',

@@ -36,8 +36,8 @@ function run(exception: unknown, options: { headersSent?: boolean; requestId?: s
 }
 
 /** What the pg driver throws, wrapped the way TypeORM wraps it. */
-function queryFailed(sqlState: string, message = 'relation "secret_table" violates something'): QueryFailedError {
-  const driverError = Object.assign(new Error(message), { code: sqlState });
+function queryFailed(sqlState: string, message = 'relation "secret_table" violates something', constraint?: string): QueryFailedError {
+  const driverError = Object.assign(new Error(message), { code: sqlState, constraint });
   return new QueryFailedError('UPDATE secret_table SET x = $1', ['hidden-param'], driverError);
 }
 
@@ -118,6 +118,22 @@ describe('AllExceptionsFilter', () => {
       expect({ status: out.status, code: out.body.code }).toEqual({ status, code });
       expect(Object.keys(out.body).sort()).toEqual(['code', 'error']);
       expect(JSON.stringify(out.body)).not.toMatch(/secret_table|hidden-param|UPDATE/);
+    });
+
+    it.each(['issues_locks_only_in_progress', 'issues_execution_lock_whole'])(
+      'a lock invariant (%s) refusing a write is a bug: 500 internal, logged with the constraint, not a 400',
+      (constraint) => {
+        const out = run(queryFailed('23514', `new row for relation "issues" violates check constraint "${constraint}"`, constraint), { requestId: 'req-9' });
+        expect(out).toEqual({ status: 500, body: { error: 'Internal error', code: 'internal', details: { requestId: 'req-9' } } });
+        expect(String(logged.mock.calls[0][0])).toContain(constraint);
+      },
+    );
+
+    it('any other check constraint stays 400 validation_failed', () => {
+      expect(run(queryFailed('23514', 'violates check constraint "issues_single_assignee"', 'issues_single_assignee'))).toMatchObject({
+        status: 400,
+        body: { code: 'validation_failed' },
+      });
     });
 
     it('maps a bare driver error carrying a SQLSTATE too', () => {

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
-import { PgErrorCode, sqlStateOf } from '../database/pg-errors';
+import { constraintOf, INVARIANT_CONSTRAINTS, PgErrorCode, sqlStateOf } from '../database/pg-errors';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-codes';
 import { requestIdOf } from './request-id';
@@ -35,8 +35,11 @@ function fromDatabase(error: unknown): Rendered | undefined {
     case PgErrorCode.invalidDatetime:
     case PgErrorCode.characterNotInRepertoire:
     case PgErrorCode.untranslatableCharacter:
-    case PgErrorCode.checkViolation:
     case PgErrorCode.notNullViolation:
+      return { status: 400, body: { error: 'A value is invalid', code: 'validation_failed' } };
+    case PgErrorCode.checkViolation:
+      // An invariant constraint refusing a write means the service built a bad row: a 500, logged.
+      if (INVARIANT_CONSTRAINTS.has(constraintOf(error) ?? '')) return undefined;
       return { status: 400, body: { error: 'A value is invalid', code: 'validation_failed' } };
     default:
       return undefined;

@@ -16,6 +16,18 @@ export const PgErrorCode = {
   queryCanceled: '57014',
 } as const;
 
+/**
+ * CHECK constraints that back invariants the services already keep (migrations/…-IssueLockConstraints):
+ * a request can never trip them, so a violation is a bug in Clasp, not an invalid value.
+ */
+export const INVARIANT_CONSTRAINTS: ReadonlySet<string> = new Set(['issues_locks_only_in_progress', 'issues_execution_lock_whole']);
+
+export function constraintOf(error: unknown): string | undefined {
+  const candidate = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const name = candidate?.driverError?.constraint ?? candidate?.constraint;
+  return typeof name === 'string' ? name : undefined;
+}
+
 export function sqlStateOf(error: unknown): string | undefined {
   const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
   const code = candidate?.driverError?.code ?? candidate?.code;

@@ -137,7 +137,7 @@ export class RunLifecycleService {
       });
       return { run, adapterType: agent?.adapter_type ?? 'process' };
     });
-    const { token } = this.runJwt.sign({
+    const { token } = await this.runJwt.sign({
       sub: started.run.agent_id,
       company_id: started.run.company_id,
       run_id: started.run.id,

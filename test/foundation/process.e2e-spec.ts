@@ -2,11 +2,11 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/data-source';
+import { freePort } from '../../src/database/free-port';
 
 /**
  * The real compiled server as an operator runs it (`node dist/src/main.js`, here from a private build): first start, restart,
@@ -38,17 +38,6 @@ const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
 const databases: string[] = [];
 const measurements: Record<string, string> = {};
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function freshDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'clasp-proc-'));

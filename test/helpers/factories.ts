@@ -1,5 +1,7 @@
 import type { IssueStatus } from '../../src/issues/issue.entity';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { RunJwtService } from '../../src/auth/run-jwt.service';
+import { decodeJwtSegment, forgeJwt } from './jwt-forgery';
 import type { TestApp } from './test-app';
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -67,30 +69,31 @@ export async function seedRun(
   return rows[0].id;
 }
 
-/** Mints a run JWT the way a harness holding AGENT_JWT_SECRET would; overrides let tests forge bad ones. */
-export function mintRunJwt(
+export interface RunJwtSubject {
+  agentId: string;
+  companyId: string;
+  runId: string;
+}
+
+/** A run JWT as POST /api/heartbeat-runs/:runId/start issues it: minted by the server's own RunJwtService. */
+export async function mintRunJwt(t: TestApp, claims: RunJwtSubject): Promise<string> {
+  const { token } = await t.app.get(RunJwtService).sign({ sub: claims.agentId, company_id: claims.companyId, run_id: claims.runId, adapter_type: 'process' });
+  return token;
+}
+
+/**
+ * A server-minted run JWT with one part broken: its header replaced, claims overridden or dropped,
+ * or signed with another secret. Re-signed with plain HMAC over AGENT_JWT_SECRET, as a harness would.
+ */
+export async function forgeRunJwt(
   t: TestApp,
-  claims: { agentId: string; companyId: string; runId: string },
+  claims: RunJwtSubject,
   options: { header?: Record<string, unknown>; payload?: Record<string, unknown>; secret?: string; drop?: string[] } = {},
-): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = {
-    sub: claims.agentId,
-    company_id: claims.companyId,
-    run_id: claims.runId,
-    adapter_type: 'process',
-    iat: now,
-    exp: now + 3600,
-    iss: t.config.agentJwtIssuer,
-    aud: t.config.agentJwtAudience,
-    ...options.payload,
-  };
+): Promise<string> {
+  const payload = { ...decodeJwtSegment((await mintRunJwt(t, claims)).split('.')[1]), ...options.payload };
   for (const claim of options.drop ?? []) delete payload[claim];
   const header = options.header ?? { alg: 'HS256', typ: 'JWT' };
-  const unsigned = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  if (header.alg === 'none') return `${unsigned}.`;
-  const signature = createHmac('sha256', Buffer.from(options.secret ?? t.config.agentJwtSecret, 'utf8')).update(unsigned).digest('base64url');
-  return `${unsigned}.${signature}`;
+  return forgeJwt(header, payload, header.alg === 'none' ? null : (options.secret ?? t.config.agentJwtSecret));
 }
 
 export interface KeyFixture {

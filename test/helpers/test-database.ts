@@ -7,13 +7,16 @@ function serverUrl(): string {
   return url;
 }
 
-/** A fresh database cloned from the migrated template: one per test file, dropped at the end. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * A fresh database cloned from the migrated template: one per test file, dropped at the end.
+ * `template0` gives an empty one (migration tests).
+ */
+export async function createTestDatabase(template = process.env.CLASP_TEST_TEMPLATE): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `clasp_t_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl() });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${process.env.CLASP_TEST_TEMPLATE}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await admin.end();
   }

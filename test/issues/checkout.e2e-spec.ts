@@ -251,7 +251,7 @@ describe('POST /api/issues/:id/checkout', () => {
     it('a run JWT alone carries the run id', async () => {
       const { company, agent, runId } = await world(t);
       const issue = await createIssue(t, company.id);
-      const token = mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
+      const token = await mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
       const res = await post(issue.id, bearer(token), { agentId: agent.id, expectedStatuses: ['todo'] });
       expect(res.status).toBe(200);
       expect(res.body.checkoutRunId).toBe(runId);
@@ -261,7 +261,7 @@ describe('POST /api/issues/:id/checkout', () => {
       const { company, agent, runId } = await world(t);
       const otherRun = await seedRun(t, agent, 'running');
       const issue = await createIssue(t, company.id);
-      const token = mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
+      const token = await mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
       const res = await post(issue.id, { ...bearer(token), 'X-Paperclip-Run-Id': otherRun }, { agentId: agent.id, expectedStatuses: ['todo'] });
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('run_id_mismatch');
@@ -271,7 +271,7 @@ describe('POST /api/issues/:id/checkout', () => {
     it('header and JWT claim naming the same run are accepted', async () => {
       const { company, agent, runId } = await world(t);
       const issue = await createIssue(t, company.id);
-      const token = mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
+      const token = await mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
       const res = await post(issue.id, { ...bearer(token), 'X-Paperclip-Run-Id': runId }, { agentId: agent.id, expectedStatuses: ['todo'] });
       expect(res.status).toBe(200);
     });

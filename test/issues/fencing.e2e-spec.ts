@@ -97,7 +97,7 @@ describe('fencing: a run that is not live never writes', () => {
     it('cannot create issues, by JWT or by key + header: no row is created', async () => {
       const runId = await seedRun(t, agent, status);
       const before = await issueCount();
-      for (const headers of [bearer(jwtOf(runId)), asAgent(agent, runId)]) {
+      for (const headers of [bearer(await jwtOf(runId)), asAgent(agent, runId)]) {
         const res = await t.http().post(`/api/companies/${company.id}/issues`).set(headers).send({ title: `from a ${status} run` });
         expectNotLive(res);
         expect(res.body.details.runStatus).toBe(status);
@@ -111,7 +111,7 @@ describe('fencing: a run that is not live never writes', () => {
       const unassigned = await seedIssue(t, company, { status: 'todo' });
       const humans = await seedIssue(t, company, { status: 'todo', assigneeUserId: human });
       for (const issue of [unassigned, humans]) {
-        for (const headers of [bearer(jwtOf(runId)), asAgent(agent, runId)]) {
+        for (const headers of [bearer(await jwtOf(runId)), asAgent(agent, runId)]) {
           expectNotLive(await t.http().post(`/api/issues/${issue.id}/comments`).set(headers).send({ body: 'stray' }));
           expectNotLive(await t.http().patch(`/api/issues/${issue.id}`).set(headers).send({ title: 'stray' }));
         }
@@ -123,7 +123,7 @@ describe('fencing: a run that is not live never writes', () => {
     it('can still read', async () => {
       const runId = await seedRun(t, agent, status);
       const issue = await seedIssue(t, company, { status: 'todo' });
-      await t.http().get(`/api/issues/${issue.id}`).set(bearer(jwtOf(runId))).expect(200);
+      await t.http().get(`/api/issues/${issue.id}`).set(bearer(await jwtOf(runId))).expect(200);
       await t.http().get(`/api/issues/${issue.id}/comments`).set(asAgent(agent, runId)).expect(200);
     });
   });

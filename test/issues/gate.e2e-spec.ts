@@ -306,7 +306,7 @@ describe('ownership-gated writes: PATCH and comments', () => {
       const othersRun = await seedRun(t, other, 'running');
       const issue = await createIssue(t, company.id);
       await checkout(t, issue.id, agent, runId);
-      const token = mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId: othersRun });
+      const token = await mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId: othersRun });
       const res = await t.http().patch(`/api/issues/${issue.id}`).set(bearer(token)).send({ priority: 'high' });
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('run_not_owned');
@@ -316,7 +316,7 @@ describe('ownership-gated writes: PATCH and comments', () => {
       const { company, agent, runId } = await world(t);
       const issue = await createIssue(t, company.id);
       await checkout(t, issue.id, agent, runId);
-      const token = mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
+      const token = await mintRunJwt(t, { agentId: agent.id, companyId: company.id, runId });
       const res = await t.http().patch(`/api/issues/${issue.id}`).set(bearer(token)).send({ priority: 'high' });
       expect(res.status).toBe(200);
       expect(res.body.checkoutRunId).toBe(runId);

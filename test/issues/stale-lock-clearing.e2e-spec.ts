@@ -101,18 +101,6 @@ describe('stale-lock clearing', () => {
     expect(cleared[0].details).toMatchObject({ clearedCheckoutRunId: queued, clearedExecutionRunId: queued, runStatuses: { [queued]: 'queued' } });
   });
 
-  it('a todo issue left with stale locks by a crash can be checked out by any agent', async () => {
-    const { company, agent } = await world(t);
-    const failed = await seedRun(t, agent, 'failed');
-    const issue = await seedIssue(t, company, { status: 'todo', checkoutRunId: failed, executionRunId: failed });
-    const taker = await createAgent(t, company.id);
-    const takerRun = await seedRun(t, taker, 'running');
-    const res = await t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(taker, takerRun)).send({ agentId: taker.id, expectedStatuses: ['todo'] });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'in_progress', assigneeAgentId: taker.id, checkoutRunId: takerRun, executionRunId: takerRun });
-    expect(await auditRows(t, issue.id, 'issue.stale_lock_cleared')).toHaveLength(1);
-  });
-
   it.each([
     ['PATCH', (id: string) => t.http().patch(`/api/issues/${id}`).set(bearer(t.adminKey)).send({ title: 'touched' })],
     ['POST comments', (id: string) => t.http().post(`/api/issues/${id}/comments`).set(bearer(t.adminKey)).send({ body: 'hello' })],

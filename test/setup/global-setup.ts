@@ -1,35 +1,17 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { migrateOnce } from '../../src/database/migrate';
+import { startThrowawayPostgres } from '../../src/database/throwaway-postgres';
 
 export const TEMPLATE_DATABASE = 'clasp_template';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts one embedded PostgreSQL for the whole run and migrates a template database once;
  * every test file clones its own database from it (test/helpers/test-app.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'clasp-test-'));
-  chmodSync(dir, 0o755); // the postgres user (when we run as root) must reach its data directory
-  const port = await freePort();
-  const db = await startEmbeddedPostgres(join(dir, 'pg'), port, TEMPLATE_DATABASE);
+  const { dir, db } = await startThrowawayPostgres('clasp-test-', TEMPLATE_DATABASE);
   const ds = new DataSource(dataSourceOptions(db.url, { poolSize: 2 }));
   await ds.initialize();
   await migrateOnce(ds);
