@@ -19,6 +19,8 @@ const shared = {
 };
 module.exports = {
   maxWorkers: 2,
+  // A project-level testTimeout is not applied to hooks: set it here, for every suite.
+  testTimeout: 60000,
   projects: [
     { ...shared, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { ActivityController } from './activity.controller';
 import { ActivityService } from './activity.service';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 @Global()
-@Module({ controllers: [ActivityController], providers: [AuditService, ActivityService], exports: [AuditService] })
+@Module({ controllers: [ActivityController], providers: [AuditRepository, AuditService, ActivityService], exports: [AuditService] })
 export class AuditModule {}

@@ -1,20 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/actor';
-import { query } from '../database/sql';
-import type { ActorType } from './activity-log.entity';
+import { AuditEntry, AuditRepository } from './audit.repository';
 
-export interface AuditEntry {
-  companyId: string | null;
-  actorType: ActorType;
-  actorId: string;
-  action: string;
-  entityType: string;
-  entityId: string;
-  agentId?: string | null;
-  runId?: string | null;
-  details?: Record<string, unknown>;
-}
+export { auditInsert, type AuditEntry } from './audit.repository';
 
 export const SYSTEM_ACTOR = { actorType: 'system' as const, actorId: 'system' };
 
@@ -26,35 +15,13 @@ export function auditActor(actor: Actor): Pick<AuditEntry, 'actorType' | 'actorI
 
 /**
  * Writes audit rows inside the caller's transaction, so a failed audit insert rolls the change
- * back. The table has no foreign keys: inserting never locks operational rows.
+ * back (ownership.md §10).
  */
-/**
- * The INSERT for one audit row, numbering its parameters from `firstParam` so it can also ride in
- * a CTE beside the change it records (issue-row.ts updateIssue): one round trip, one statement.
- */
-export function auditInsert(entry: AuditEntry, firstParam = 1): { sql: string; params: unknown[] } {
-  const params = [
-    entry.companyId,
-    entry.actorType,
-    entry.actorId,
-    entry.action,
-    entry.entityType,
-    entry.entityId,
-    entry.agentId ?? null,
-    entry.runId ?? null,
-    JSON.stringify(entry.details ?? {}),
-  ];
-  const placeholders = params.map((_, i) => `$${firstParam + i}`).join(', ');
-  return {
-    sql: `INSERT INTO activity_log (company_id, actor_type, actor_id, action, entity_type, entity_id, agent_id, run_id, details) VALUES (${placeholders})`,
-    params,
-  };
-}
-
 @Injectable()
 export class AuditService {
-  async record(em: EntityManager, entry: AuditEntry): Promise<void> {
-    const { sql, params } = auditInsert(entry);
-    await query(em, sql, params);
+  constructor(private readonly repository: AuditRepository) {}
+
+  record(em: EntityManager, entry: AuditEntry): Promise<void> {
+    return this.repository.insert(em, entry);
   }
 }

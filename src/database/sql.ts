@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PiggybackClient, type StatementBatchConfig } from './piggyback-client';
 
@@ -85,4 +85,31 @@ export async function lookupRows(em: EntityManager, lookups: RowLookup<unknown>[
   });
   const [row] = await query<Record<string, any>>(em, `SELECT ${columns.join(', ')}`, params);
   return lookups.map((_, i) => row[`r${i}`] ?? undefined);
+}
+
+/**
+ * A statement written with TypeORM's query builder (so a reader sees `setLock('pessimistic_write')`,
+ * not a hand-made `FOR UPDATE`), compiled to SQL once on first use and then run like any other
+ * named prepared statement: building a query builder per call would cost more than the query.
+ * The builder names its parameters (`:id`); `bind` gives them values on every call.
+ */
+export class BuiltStatement<P extends string> {
+  private compiled?: { text: string; order: P[] };
+
+  constructor(
+    private readonly names: readonly P[],
+    private readonly build: (dataSource: DataSource) => SelectQueryBuilder<ObjectLiteral>,
+  ) {}
+
+  bind(dataSource: DataSource, values: Record<P, unknown>): Statement {
+    if (!this.compiled) {
+      const marker = (name: string) => `\u0000param:${name}`;
+      const qb = this.build(dataSource).setParameters(Object.fromEntries(this.names.map((name) => [name, marker(name)])));
+      const [text, params] = qb.getQueryAndParameters();
+      const order = params.map((param) => this.names.find((name) => marker(name) === param));
+      if (order.some((name) => name === undefined)) throw new Error(`BuiltStatement: a parameter of "${text}" is not among ${this.names.join(', ')}`);
+      this.compiled = { text, order: order as P[] };
+    }
+    return { text: this.compiled.text, values: this.compiled.order.map((name) => values[name]) };
+  }
 }

@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../auth/actor';
 import { iso } from '../common/timestamps';
-import { query } from '../database/sql';
 import { RunQueriesService } from '../runs/run-queries.service';
 import { MAX_REPORTING_DEPTH } from '../agents/agents.service';
 import type { CommentCursor, ContextRun, HeartbeatContextResponse, IssueSummary } from './dto/heartbeat-context.dto';
-import { IssueRow, readIssue } from './issue-row';
-
-const SUMMARY_COLUMNS = 'id, identifier, title, description, status, priority, assignee_agent_id, assignee_user_id, project_id, goal_id';
+import { CommentsRepository } from './comments.repository';
+import { IssueRelationsRepository } from './issue-relations.repository';
+import type { IssueRow } from './issue-row';
+import { IssuesRepository } from './issues.repository';
 
 function toSummary(row: IssueRow): IssueSummary {
   return {
@@ -29,33 +28,18 @@ function toSummary(row: IssueRow): IssueSummary {
 @Injectable()
 export class HeartbeatContextService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly issues: IssuesRepository,
+    private readonly relations: IssueRelationsRepository,
+    private readonly comments: CommentsRepository,
     private readonly runs: RunQueriesService,
   ) {}
 
   async build(actor: Actor, issueId: string): Promise<HeartbeatContextResponse> {
-    const em = this.dataSource.manager;
     const [issue, ancestors, blockedBy, blocks, cursor, run] = await Promise.all([
-      readIssue(em, issueId),
-      query<IssueRow>(
-        em,
-        `WITH RECURSIVE up(id, parent_id, depth) AS (
-           SELECT p.id, p.parent_id, 1 FROM issues p JOIN issues i ON i.parent_id = p.id WHERE i.id = $1
-           UNION ALL
-           SELECT p.id, p.parent_id, up.depth + 1 FROM issues p JOIN up ON p.id = up.parent_id WHERE up.depth < $2)
-         SELECT ${SUMMARY_COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')} FROM up JOIN issues i ON i.id = up.id ORDER BY up.depth`,
-        [issueId, MAX_REPORTING_DEPTH],
-      ),
-      query<IssueRow>(
-        em,
-        `SELECT ${SUMMARY_COLUMNS} FROM issues WHERE id IN (SELECT issue_id FROM issue_relations WHERE related_issue_id = $1 AND type = 'blocks') ORDER BY issue_number, id`,
-        [issueId],
-      ),
-      query<IssueRow>(
-        em,
-        `SELECT ${SUMMARY_COLUMNS} FROM issues WHERE id IN (SELECT related_issue_id FROM issue_relations WHERE issue_id = $1 AND type = 'blocks') ORDER BY issue_number, id`,
-        [issueId],
-      ),
+      this.issues.read(issueId),
+      this.issues.ancestors(issueId, MAX_REPORTING_DEPTH),
+      this.relations.linked(issueId, 'blockedBy'),
+      this.relations.linked(issueId, 'blocks'),
       this.commentCursor(issueId),
       this.callerRun(actor),
     ]);
@@ -85,13 +69,7 @@ export class HeartbeatContextService {
   }
 
   private async commentCursor(issueId: string): Promise<CommentCursor> {
-    const [row] = await query<{ total: number; latest_id: string | null; latest_at: Date | null }>(
-      this.dataSource.manager,
-      `SELECT (SELECT count(*)::int FROM issue_comments WHERE issue_id = $1) AS total, latest.id AS latest_id, latest.created_at AS latest_at
-         FROM (SELECT 1) one
-         LEFT JOIN LATERAL (SELECT id, created_at FROM issue_comments WHERE issue_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1) latest ON true`,
-      [issueId],
-    );
+    const row = await this.comments.cursor(issueId);
     return { totalComments: row.total, latestCommentId: row.latest_id, latestCommentAt: iso(row.latest_at) };
   }
 

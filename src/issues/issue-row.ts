@@ -1,13 +1,11 @@
-import type { EntityManager } from 'typeorm';
-import { notFound } from '../common/domain-error';
-import { AuditEntry, auditInsert } from '../audit/audit.service';
-import { query, queryInOrder, Statement } from '../database/sql';
-import { LockedRuns, lockedRuns, lockRunsOfIssueStatement } from '../locks/lock-holders';
-import { unresolvedBlockersOf } from './issue-blockers';
-import type { IssuePriority, IssueStatus } from './issue.entity';
+import type { LockPlan } from '../ownership/locks-after-change.policy';
 import { DB_NOW } from '../ownership/policy-types';
+import type { IssuePriority, IssueStatus } from './issue.entity';
 
-/** An `issues` row as PostgreSQL returns it. The issue routes work on rows, not entities, to keep each statement explicit. */
+/**
+ * An `issues` row as PostgreSQL returns it (`SELECT *`); test/database checks it names every column
+ * of the table. The issue routes work on rows, not entities, to keep each statement explicit.
+ */
 export interface IssueRow {
   id: string;
   company_id: string;
@@ -37,13 +35,16 @@ export interface IssueRow {
   goal_id: string | null;
   created_at: Date;
   updated_at: Date;
-  /** Only on rows from lockIssue: whether any issue blocking this one is not done. */
+  /** Only on rows from IssuesRepository.lock: whether any issue blocking this one is not done. */
   has_unresolved_blockers?: boolean;
 }
 
 export type IssueChanges = Partial<Omit<IssueRow, 'id' | 'company_id' | 'created_at' | 'updated_at'>>;
 
-const WRITABLE_COLUMNS = new Set<string>([
+/** A new row: every column the INSERT names (DB_NOW for the database clock). */
+export type NewIssueRow = Omit<IssueRow, 'created_at' | 'updated_at' | 'has_unresolved_blockers'>;
+
+export const WRITABLE_COLUMNS = new Set<string>([
   'parent_id', 'title', 'description', 'status', 'priority', 'assignee_agent_id', 'assignee_user_id', 'checkout_run_id',
   'execution_run_id', 'execution_agent_name_key', 'execution_locked_at', 'started_at', 'completed_at', 'cancelled_at', 'hidden_at',
   'billing_code', 'request_depth', 'work_mode', 'project_id', 'goal_id',
@@ -57,76 +58,6 @@ export const NO_LOCKS: IssueChanges = {
   execution_locked_at: null,
 };
 
-/**
- * Locks the bare issue row (no joins: FOR UPDATE OF i) for the rest of the transaction, and says
- * in the same statement whether unresolved blockers exist (checkout needs it; it saves a round trip).
- */
-function lockIssueStatement(issueId: string): Statement {
-  return {
-    text: `SELECT i.*, EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')}) AS has_unresolved_blockers
-             FROM issues i WHERE i.id = $1 FOR UPDATE OF i`,
-    values: [issueId],
-  };
-}
-
-export async function lockIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
-  const { text, values } = lockIssueStatement(issueId);
-  const [row] = await query<IssueRow>(em, text, values);
-  if (!row) throw notFound('Issue', { id: issueId });
-  return row;
-}
-
-/** lockIssue, then lockRunsOfIssueStatement — in that lock order, in one round trip. */
-export async function lockIssueAndRuns(
-  em: EntityManager,
-  issueId: string,
-  callerRunId: string | null,
-  leaseSeconds: number,
-): Promise<{ issue: IssueRow; runs: LockedRuns }> {
-  const [[issue], runRows] = await queryInOrder(em, [lockIssueStatement(issueId), lockRunsOfIssueStatement(issueId, callerRunId, leaseSeconds)]);
-  if (!issue) throw notFound('Issue', { id: issueId });
-  return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
-}
-
-export async function readIssue(em: EntityManager, issueId: string): Promise<IssueRow> {
-  const [row] = await query<IssueRow>(em, 'SELECT * FROM issues WHERE id = $1', [issueId]);
-  if (!row) throw notFound('Issue', { id: issueId });
-  return row;
-}
-
-/**
- * One UPDATE … RETURNING for the changed columns (`DB_NOW` stands for the database clock). With
- * `audit`, the audit row is inserted by the same statement: atomic with the change, one round trip.
- */
-export async function updateIssue(
-  em: EntityManager,
-  issueId: string,
-  changes: IssueChanges,
-  audit?: AuditEntry,
-): Promise<IssueRow> {
-  const sets: string[] = [];
-  const params: unknown[] = [issueId];
-  for (const [column, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    if (!WRITABLE_COLUMNS.has(column)) throw new Error(`issues.${column} is not writable`);
-    if (value === DB_NOW) {
-      sets.push(`${column} = now()`);
-    } else {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    }
-  }
-  sets.push('updated_at = now()');
-  let sql = `UPDATE issues SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
-  if (audit) {
-    const insert = auditInsert(audit, params.length + 1);
-    params.push(...insert.params);
-    sql = `WITH updated AS (${sql}), audited AS (${insert.sql}) SELECT * FROM updated`;
-  }
-  const [row] = await query<IssueRow>(em, sql, params);
-  return row;
-}
-
 /** The changes that give the issue's locks to `runId` (or leave it unowned when runId is null). */
 export function locksFor(runId: string | null, agentName: string | null): IssueChanges {
   if (!runId) return { ...NO_LOCKS };
@@ -136,4 +67,10 @@ export function locksFor(runId: string | null, agentName: string | null): IssueC
     execution_agent_name_key: agentName ? agentName.toLowerCase() : null,
     execution_locked_at: DB_NOW,
   };
+}
+
+/** The column changes of a lock plan (ownership policy §2): keep, clear, or take for a run (null: unowned). */
+export function lockChanges(plan: LockPlan, agentName: string | null): IssueChanges {
+  if (plan.kind === 'keep') return {};
+  return plan.kind === 'clear' ? { ...NO_LOCKS } : locksFor(plan.runId, agentName);
 }

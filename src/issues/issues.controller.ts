@@ -11,6 +11,7 @@ import { CheckoutDto, CreateIssueDto, ForceReleaseQuery, ForceReleaseResponse, I
 import { MinimalPatchIssueResponse, PatchIssueResponse, prefersMinimal } from './dto/patch-response.dto';
 import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse, toIssueResponse } from './issue-response';
+import { IssueUpdateService } from './issue-update.service';
 import { IssuesService } from './issues.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { ReleaseService } from './ownership/release.service';
@@ -25,6 +26,7 @@ const ISSUE_ID_PARAM = { name: 'id', description: 'Issue uuid or identifier (e.g
 export class IssuesController {
   constructor(
     private readonly issues: IssuesService,
+    private readonly updates: IssueUpdateService,
     private readonly checkouts: CheckoutService,
     private readonly releases: ReleaseService,
   ) {}
@@ -73,7 +75,7 @@ export class IssuesController {
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PatchIssueResponse | MinimalPatchIssueResponse> {
-    const result = await this.issues.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
+    const result = await this.updates.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
     const comment = result.comment ? toCommentResponse(result.comment) : null;
     if (prefersMinimal(prefer)) {
       res.setHeader('Preference-Applied', 'return=minimal');

@@ -7,6 +7,13 @@ import { HeartbeatContextService } from './heartbeat-context.service';
 import { InboxController } from './inbox.controller';
 import { IssuesController } from './issues.controller';
 import { IssuesService } from './issues.service';
+import { IssuesRepository } from './issues.repository';
+import { IssueRelationsRepository } from './issue-relations.repository';
+import { CommentsRepository } from './comments.repository';
+import { AssigneesRepository } from './assignees.repository';
+import { IssueUpdateService } from './issue-update.service';
+import { IssueBlockersService } from './issue-blockers.service';
+import { IssueReferencesService } from './issue-references.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
 import { ReleaseService } from './ownership/release.service';
@@ -15,6 +22,10 @@ import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 @Module({
   imports: [RunsModule],
   controllers: [InboxController, IssuesController, CommentsController, HeartbeatContextController],
-  providers: [IssuesService, CommentsService, HeartbeatContextService, OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor],
+  providers: [
+    IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,
+    IssuesService, IssueUpdateService, IssueBlockersService, IssueReferencesService, CommentsService, HeartbeatContextService,
+    OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor,
+  ],
 })
 export class IssuesModule {}

@@ -10,7 +10,8 @@ import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import { INVOCABLE_AGENT_STATUSES, type AgentStatus } from '../agents/agent.entity';
 import { assertRunAgent } from './run-access';
-import { lockCallerRun } from './run-fence';
+import { IssueLocksRepository } from '../locks/issue-locks.repository';
+import { assertLiveCallerRun } from './run-fence';
 import { RunEndService } from './run-end.service';
 import { RunQueriesService } from './run-queries.service';
 import { runIsLive } from '../locks/run-liveness';
@@ -31,6 +32,7 @@ export class RunLifecycleService {
     private readonly runJwt: RunJwtService,
     private readonly queries: RunQueriesService,
     private readonly runEnd: RunEndService,
+    private readonly locks: IssueLocksRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -56,7 +58,7 @@ export class RunLifecycleService {
       );
       if (!agent) throw notFound('Agent', { agentId });
       // Fencing (ownership.md §8): an agent waking itself from inside a run needs that run live.
-      if (actor.type === 'agent' && actor.runId) await lockCallerRun(em, actor, this.config.runLeaseSeconds);
+      if (actor.type === 'agent' && actor.runId) assertLiveCallerRun(actor, await this.locks.lockRuns(em, [actor.runId]));
       if (!INVOCABLE_AGENT_STATUSES.includes(agent.status)) {
         throw new DomainError('agent_not_invocable', `The agent is ${agent.status} and cannot be woken`, { agentId, status: agent.status });
       }

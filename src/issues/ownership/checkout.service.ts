@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
-import { DomainError } from '../../common/domain-error';
 import { TransactionRunner } from '../../database/transaction-runner';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { checkoutForItself, decideCheckout } from '../../ownership/checkout.policy';
 import { orThrow } from '../../ownership/policy-types';
 import { CheckoutDto } from '../dto/issue.dto';
-import { assertNoUnresolvedBlockers } from '../issue-blockers';
-import { IssueRow, locksFor, updateIssue } from '../issue-row';
+import { IssueBlockersService } from '../issue-blockers.service';
+import { IssueReferencesService } from '../issue-references.service';
+import { IssuesRepository } from '../issues.repository';
+import { IssueRow, locksFor } from '../issue-row';
 import { statusTimestamps } from '../../ownership/issue-invariants.policy';
 import { OwnershipGateService } from './ownership-gate.service';
-import { query } from '../../database/sql';
 
 /** Checkout (ownership.md §3): one transaction under the issue row lock. */
 @Injectable()
@@ -20,6 +19,9 @@ export class CheckoutService {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
+    private readonly issues: IssuesRepository,
+    private readonly blockers: IssueBlockersService,
+    private readonly references: IssueReferencesService,
   ) {}
 
   async checkout(actor: Actor, issueId: string, dto: CheckoutDto, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
@@ -28,14 +30,14 @@ export class CheckoutService {
     return this.tx.run(async (em) => {
       const locked = await this.gate.lockForWrite(em, actor, issueId, clearedEarlier);
       const issue = locked.issue;
-      const agentName = actor.type === 'agent' ? actor.agentName : await this.assignableAgentName(em, dto.agentId, issue.company_id);
+      const agentName = actor.type === 'agent' ? actor.agentName : await this.references.assignableAgent(em, issue.company_id, dto.agentId, 'agentId');
       const decision = orThrow(decideCheckout(issue, locked.runs, actor, dto));
       if (decision.kind === 'idempotent') return issue;
       if (decision.kind === 'adopt') return this.gate.adopt(em, actor as AgentActor, issue, decision.runId, locked.clearedCheckoutRunId);
       const runId = decision.runId;
-      if (issue.has_unresolved_blockers) await assertNoUnresolvedBlockers(em, issue.id);
+      if (issue.has_unresolved_blockers) await this.blockers.assertNoUnresolvedBlockers(em, issue.id);
 
-      return updateIssue(
+      return this.issues.update(
         em,
         issue.id,
         {
@@ -56,16 +58,5 @@ export class CheckoutService {
     });
   }
 
-  private async assignableAgentName(em: EntityManager, agentId: string, companyId: string): Promise<string> {
-    const [agent]: { name: string; company_id: string; status: string }[] = await query(
-      em,
-      'SELECT name, company_id, status FROM agents WHERE id = $1',
-      [agentId],
-    );
-    if (!agent || agent.company_id !== companyId || agent.status === 'terminated') {
-      throw new DomainError('invalid_assignee', 'agentId must be an active agent of the issue company', { agentId });
-    }
-    return agent.name;
-  }
 
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
@@ -7,9 +7,9 @@ import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
 import { decideGate, needsOverrideCheck } from '../../ownership/gate.policy';
 import { orThrow } from '../../ownership/policy-types';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
-import { IssueRow, lockIssueAndRuns, locksFor, updateIssue } from '../issue-row';
-import { query } from '../../database/sql';
-import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { AssigneesRepository } from '../assignees.repository';
+import { IssueRow, locksFor } from '../issue-row';
+import { IssuesRepository } from '../issues.repository';
 
 /** The issue row under its lock, after stale locks were cleared in this transaction. */
 export interface LockedIssue {
@@ -33,7 +33,8 @@ export type GateOptions = {
 export class OwnershipGateService {
   constructor(
     private readonly staleLocks: StaleLockService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly issues: IssuesRepository,
+    private readonly assignees: AssigneesRepository,
   ) {}
 
   /**
@@ -41,7 +42,7 @@ export class OwnershipGateService {
    * clears the locks whose holder is not running.
    */
   async lockForWrite(em: EntityManager, actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<LockedIssue> {
-    const locked = await lockIssueAndRuns(em, issueId, actor.type === 'agent' ? actor.runId : null, this.config.runLeaseSeconds);
+    const locked = await this.issues.lockWithRuns(em, issueId, actor.type === 'agent' ? actor.runId : null);
     const runs = locked.runs;
     let issue = locked.issue;
     const cleared = await this.staleLocks.clearIfStale(em, issue, 'request', runs);
@@ -68,7 +69,7 @@ export class OwnershipGateService {
 
   /** Gives both locks to the caller's run and audits the adoption. */
   async adopt(em: EntityManager, actor: AgentActor, issue: IssueRow, runId: string, previousCheckoutRunId: string | null): Promise<IssueRow> {
-    return updateIssue(em, issue.id, locksFor(runId, actor.agentName), {
+    return this.issues.update(em, issue.id, locksFor(runId, actor.agentName), {
       companyId: issue.company_id,
       ...auditActor(actor),
       action: 'issue.checkout_lock_adopted',
@@ -83,16 +84,6 @@ export class OwnershipGateService {
   /** Whether the caller may act on another agent's issue: its manager (any depth), a CEO, or canManageCheckouts. */
   async overrides(em: EntityManager, actor: AgentActor, assigneeAgentId: string): Promise<boolean> {
     if (actor.role === 'ceo' || actor.permissions?.canManageCheckouts === true) return true;
-    const rows: unknown[] = await query(
-      em,
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT reports_to, 1 FROM agents WHERE id = $1
-         UNION ALL
-         SELECT a.reports_to, c.depth + 1 FROM agents a JOIN chain c ON a.id = c.id
-          WHERE c.id IS NOT NULL AND c.depth < $3)
-       SELECT 1 FROM chain WHERE id = $2 LIMIT 1`,
-      [assigneeAgentId, actor.agentId, MAX_REPORTING_DEPTH],
-    );
-    return rows.length > 0;
+    return this.assignees.isInManagerChain(em, assigneeAgentId, actor.agentId, MAX_REPORTING_DEPTH);
   }
 }

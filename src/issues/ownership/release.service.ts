@@ -4,7 +4,8 @@ import type { Actor, BoardActor } from '../../auth/actor';
 import { TransactionRunner } from '../../database/transaction-runner';
 import { RunEndService } from '../../runs/run-end.service';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
-import { IssueChanges, IssueRow, lockIssue, NO_LOCKS, updateIssue } from '../issue-row';
+import { IssueChanges, IssueRow, NO_LOCKS } from '../issue-row';
+import { IssuesRepository } from '../issues.repository';
 import { statusTimestamps } from '../../ownership/issue-invariants.policy';
 import { decideRelease } from '../../ownership/release.policy';
 import { OwnershipGateService } from './ownership-gate.service';
@@ -21,6 +22,7 @@ export class ReleaseService {
     private readonly tx: TransactionRunner,
     private readonly gate: OwnershipGateService,
     private readonly runEnd: RunEndService,
+    private readonly issues: IssuesRepository,
   ) {}
 
   async release(actor: Actor, issueId: string, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
@@ -44,7 +46,7 @@ export class ReleaseService {
           previousExecutionRunId: issue.execution_run_id,
         },
       };
-      return updateIssue(em, issue.id, changes, audit);
+      return this.issues.update(em, issue.id, changes, audit);
     });
   }
 
@@ -54,7 +56,7 @@ export class ReleaseService {
    */
   async forceRelease(actor: BoardActor, issueId: string, clearAssignee: boolean): Promise<ForceReleaseResult> {
     return this.tx.run(async (em) => {
-      const issue = await lockIssue(em, issueId);
+      const issue = await this.issues.lock(em, issueId);
       const cancelledRunIds = await this.runEnd.revokeHolders(em, actor, issue);
       const previous = { checkoutRunId: issue.checkout_run_id, executionRunId: issue.execution_run_id, cancelledRunIds };
       const changes: IssueChanges = { ...NO_LOCKS };
@@ -74,7 +76,7 @@ export class ReleaseService {
           cancelledRunIds,
         },
       };
-      const released = await updateIssue(em, issue.id, changes, audit);
+      const released = await this.issues.update(em, issue.id, changes, audit);
       return { issue: released, previous };
     });
   }

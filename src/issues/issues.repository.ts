@@ -1,0 +1,175 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditEntry, auditInsert } from '../audit/audit.repository';
+import { notFound } from '../common/domain-error';
+import { BuiltStatement, query, queryInOrder } from '../database/sql';
+import { IssueLocksRepository, lockedRuns } from '../locks/issue-locks.repository';
+import type { LockedRuns } from '../locks/lock-holders';
+import { DB_NOW } from '../ownership/policy-types';
+import { IssueChanges, IssueRow, NewIssueRow, WRITABLE_COLUMNS } from './issue-row';
+import { unresolvedBlockersOf } from './issue-relations.repository';
+
+const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+
+/**
+ * The bare issue row under `pessimistic_write` (FOR UPDATE OF i: no join is locked), saying in the
+ * same statement whether unresolved blockers exist (checkout needs it; it saves a round trip).
+ */
+const LOCK_ISSUE = new BuiltStatement(['issueId'] as const, (ds) =>
+  ds
+    .createQueryBuilder()
+    .select('i.*')
+    .addSelect(`EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')})`, 'has_unresolved_blockers')
+    .from('issues', 'i')
+    .where('i.id = :issueId')
+    .setLock('pessimistic_write', undefined, ['i']),
+);
+
+/** Several issues under `pessimistic_write`, in id order: the global lock order for several issues. */
+const LOCK_ISSUES_IN_ORDER = new BuiltStatement(['ids'] as const, (ds) =>
+  ds.createQueryBuilder().select('i.id', 'id').addSelect('i.company_id', 'company_id').from('issues', 'i').where('i.id = ANY(:ids::uuid[])').orderBy('i.id').setLock('pessimistic_write'),
+);
+
+export interface IssueListFilter {
+  status?: string[];
+  assigneeAgentId?: string;
+  parentId?: string;
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Renders a column's value: DB_NOW is the database clock, anything else a parameter. */
+function valueSql(value: unknown, params: unknown[]): string {
+  if (value === DB_NOW) return 'now()';
+  params.push(value);
+  return `$${params.length}`;
+}
+
+/** The `issues` table: row locks, reads, the one UPDATE and the one INSERT. */
+@Injectable()
+export class IssuesRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly locks: IssueLocksRepository,
+  ) {}
+
+  async lock(em: EntityManager, issueId: string): Promise<IssueRow> {
+    const { text, values } = LOCK_ISSUE.bind(this.dataSource, { issueId });
+    const [row] = await query<IssueRow>(em, text, values);
+    if (!row) throw notFound('Issue', { id: issueId });
+    return row;
+  }
+
+  /** lock(), then the holder runs and the caller's run FOR SHARE — in that lock order, in one round trip. */
+  async lockWithRuns(em: EntityManager, issueId: string, callerRunId: string | null): Promise<{ issue: IssueRow; runs: LockedRuns }> {
+    const [[issue], runRows] = await queryInOrder(em, [LOCK_ISSUE.bind(this.dataSource, { issueId }), this.locks.lockRunsOfIssue(issueId, callerRunId)]);
+    if (!issue) throw notFound('Issue', { id: issueId });
+    return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
+  }
+
+  /** Locks issues in id order; answers id → company of those that exist. */
+  async lockInOrder(em: EntityManager, issueIds: string[]): Promise<Map<string, string>> {
+    const { text, values } = LOCK_ISSUES_IN_ORDER.bind(this.dataSource, { ids: [...new Set(issueIds)].sort() });
+    const rows = await query<{ id: string; company_id: string }>(em, text, values);
+    return new Map(rows.map((r) => [r.id, r.company_id]));
+  }
+
+  async read(issueId: string, em: EntityManager = this.dataSource.manager): Promise<IssueRow> {
+    const [row] = await query<IssueRow>(em, 'SELECT * FROM issues WHERE id = $1', [issueId]);
+    if (!row) throw notFound('Issue', { id: issueId });
+    return row;
+  }
+
+  /**
+   * One UPDATE … RETURNING for the changed columns (`DB_NOW` stands for the database clock). With
+   * `audit`, the audit row is inserted by the same statement: atomic with the change, one round trip.
+   */
+  async update(em: EntityManager, issueId: string, changes: IssueChanges, audit?: AuditEntry): Promise<IssueRow> {
+    const sets: string[] = [];
+    const params: unknown[] = [issueId];
+    for (const [column, value] of Object.entries(changes)) {
+      if (value === undefined) continue;
+      if (!WRITABLE_COLUMNS.has(column)) throw new Error(`issues.${column} is not writable`);
+      sets.push(`${column} = ${valueSql(value, params)}`);
+    }
+    sets.push('updated_at = now()');
+    let sql = `UPDATE issues SET ${sets.join(', ')} WHERE id = $1 RETURNING *`;
+    if (audit) {
+      const insert = auditInsert(audit, params.length + 1);
+      params.push(...insert.params);
+      sql = `WITH updated AS (${sql}), audited AS (${insert.sql}) SELECT * FROM updated`;
+    }
+    const [row] = await query<IssueRow>(em, sql, params);
+    return row;
+  }
+
+  /** Inserts a new issue row (`DB_NOW` values take the database clock). */
+  async insert(em: EntityManager, row: NewIssueRow): Promise<void> {
+    const params: unknown[] = [];
+    const columns = Object.keys(row);
+    const values = Object.values(row).map((value) => valueSql(value ?? null, params));
+    await query(em, `INSERT INTO issues (${columns.join(', ')}) VALUES (${values.join(', ')})`, params);
+  }
+
+  /** Takes the company's next issue number: the company row is the first lock of a create. */
+  async allocateNumber(em: EntityManager, companyId: string): Promise<{ issueNumber: number; identifier: string }> {
+    const [company] = await query<{ issue_counter: number; issue_prefix: string }>(
+      em,
+      'UPDATE companies SET issue_counter = issue_counter + 1 WHERE id = $1 RETURNING issue_counter, issue_prefix',
+      [companyId],
+    );
+    if (!company) throw notFound('Company', { companyId });
+    return { issueNumber: company.issue_counter, identifier: `${company.issue_prefix}-${company.issue_counter}` };
+  }
+
+  /** Visible issues of a company: priority, then most recently updated. */
+  list(companyId: string, filter: IssueListFilter): Promise<IssueRow[]> {
+    const params: unknown[] = [companyId];
+    const where = ['company_id = $1', 'hidden_at IS NULL'];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (filter.status?.length) add((n) => `status = ANY($${n}::text[])`, filter.status);
+    if (filter.assigneeAgentId) add((n) => `assignee_agent_id = $${n}`, filter.assigneeAgentId);
+    if (filter.parentId) add((n) => `parent_id = $${n}`, filter.parentId);
+    if (filter.q) {
+      add((n) => `(title ILIKE $${n} OR identifier ILIKE $${n} OR description ILIKE $${n})`, `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
+    params.push(filter.limit, filter.offset);
+    return query<IssueRow>(
+      this.dataSource.manager,
+      `SELECT * FROM issues WHERE ${where.join(' AND ')}
+        ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id
+        LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+  }
+
+  /** `issueId` and its ancestors, nearest first (bounded depth): for parent checks and cycles. */
+  ancestry(em: EntityManager, issueId: string, maxDepth: number): Promise<{ id: string; company_id: string }[]> {
+    return query(
+      em,
+      `WITH RECURSIVE ancestors(id, parent_id, company_id, depth) AS (
+         SELECT id, parent_id, company_id, 0 FROM issues WHERE id = $1
+         UNION ALL
+         SELECT i.id, i.parent_id, i.company_id, a.depth + 1 FROM issues i JOIN ancestors a ON i.id = a.parent_id WHERE a.depth < $2)
+       SELECT id, company_id FROM ancestors ORDER BY depth`,
+      [issueId, maxDepth],
+    );
+  }
+
+  /** The ancestors of an issue (not itself), nearest first. */
+  ancestors(issueId: string, maxDepth: number): Promise<IssueRow[]> {
+    return query<IssueRow>(
+      this.dataSource.manager,
+      `WITH RECURSIVE up(id, parent_id, depth) AS (
+         SELECT p.id, p.parent_id, 1 FROM issues p JOIN issues i ON i.parent_id = p.id WHERE i.id = $1
+         UNION ALL
+         SELECT p.id, p.parent_id, up.depth + 1 FROM issues p JOIN up ON p.id = up.parent_id WHERE up.depth < $2)
+       SELECT i.* FROM up JOIN issues i ON i.id = up.id ORDER BY up.depth`,
+      [issueId, maxDepth],
+    );
+  }
+}
