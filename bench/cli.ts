@@ -1,6 +1,7 @@
 // Command-line options of the bench (see usage()).
 
-export type ScenarioName = 'cycle' | 'hot';
+export type ScenarioName = 'cycle' | 'hot' | 'read';
+const SCENARIOS: ScenarioName[] = ['cycle', 'hot', 'read'];
 
 export interface Options {
   scenarios: ScenarioName[];
@@ -13,7 +14,15 @@ export interface Options {
   verbose: boolean;
   keep: boolean;
   profile: number;
-  rawPrepared: boolean;
+  /** Also run the floor on the server's PiggybackClient (BEGIN and both locks in one round trip, as the API). */
+  rawBatched: boolean;
+  /** Issues seeded through SQL before the scenarios (1 big company, 200 small ones); 0: none. */
+  issues: number;
+  /** activity_log rows seeded per seeded issue, and the cap on all of them. */
+  activityPerIssue: number;
+  activityMax: number;
+  /** WORKERS of the server under test. */
+  workers: number;
   /** Load workers use node:http's client instead of one lean connection each. */
   nodeHttp: boolean;
   /** cycle: API and raw baseline alternate in this many measured windows each. */
@@ -25,7 +34,7 @@ export interface Options {
 function usage(): string {
   return [
     'usage: node dist/bench/bench.js [options]',
-    '  --scenario cycle|hot|all       default all',
+    '  --scenario cycle|hot|read|all  comma list or all (cycle,hot,read), default all',
     '  --concurrency 1,4,16           comma list of C values, default 1,4,16',
     '  --duration <s>                 measured seconds per run, default 10',
     '  --warmup <s>                   unmeasured seconds before each run (each slice), default 2',
@@ -33,8 +42,12 @@ function usage(): string {
     '  --max-iterations <n>           cap on cycles (or hot attempts) per run, default 1000000',
     '  --no-raw                       skip the raw-SQL baseline',
     '  --node-http                    load workers use node:http (default: one lean keep-alive connection each)',
-    '  --slices <n>                   cycle: alternate API and raw in n windows each (duration/n s), default 4',
-    '  --raw-prepared                 raw baseline with named (server-side prepared) statements',
+    '  --slices <n>                   cycle, read: alternate API and raw in n windows each (duration/n s), default 4',
+    '  --raw-batched                  also the raw floor on PiggybackClient (BEGIN + locks in one round trip)',
+    '  --issues <n>                   seed n issues through SQL first (90 % in the bench company, the rest in 200 small ones)',
+    '  --activity-per-issue <n>       activity_log rows seeded per seeded issue, default 10',
+    '  --activity-max <n>             cap on all seeded activity rows, default 1000000',
+    '  --workers <n>                  WORKERS of the server under test, default 1',
     '  --keep                         keep the temp dir (database files)',
     '  --profile [n]                  also count the SQL statements of n sequential API and raw cycles',
     '                                 (pg_stat_statements; default n = 200)',
@@ -45,7 +58,7 @@ function usage(): string {
 
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
-    scenarios: ['cycle', 'hot'],
+    scenarios: [...SCENARIOS],
     concurrency: [1, 4, 16],
     durationSec: 10,
     warmupSec: 2,
@@ -55,7 +68,11 @@ export function parseArgs(argv: string[]): Options {
     verbose: false,
     keep: false,
     profile: 0,
-    rawPrepared: false,
+    rawBatched: false,
+    issues: 0,
+    activityPerIssue: 10,
+    activityMax: 1_000_000,
+    workers: 1,
     slices: 4,
     nodeHttp: false,
   };
@@ -75,9 +92,9 @@ export function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--scenario': {
         const v = value();
-        if (v === 'all') o.scenarios = ['cycle', 'hot'];
-        else if (v === 'cycle' || v === 'hot') o.scenarios = [v];
-        else throw new Error(`--scenario must be cycle, hot or all\n${usage()}`);
+        const names = v === 'all' ? SCENARIOS : v.split(',').map((x) => x.trim());
+        if (!names.length || names.some((x) => !SCENARIOS.includes(x as ScenarioName))) throw new Error(`--scenario must be cycle, hot, read (comma list) or all\n${usage()}`);
+        o.scenarios = names as ScenarioName[];
         break;
       }
       case '--concurrency':
@@ -117,8 +134,20 @@ export function parseArgs(argv: string[]): Options {
         } else o.profile = 200;
         break;
       }
-      case '--raw-prepared':
-        o.rawPrepared = true;
+      case '--raw-batched':
+        o.rawBatched = true;
+        break;
+      case '--issues':
+        o.issues = Math.floor(num(value(), 0));
+        break;
+      case '--activity-per-issue':
+        o.activityPerIssue = Math.floor(num(value(), 0));
+        break;
+      case '--activity-max':
+        o.activityMax = Math.floor(num(value(), 0));
+        break;
+      case '--workers':
+        o.workers = Math.floor(num(value(), 1));
         break;
       case '--keep':
         o.keep = true;

@@ -103,6 +103,7 @@ export async function startEnvironment(opts: Options): Promise<void> {
     AGENT_JWT_SECRET: randomBytes(32).toString('hex'),
     RUN_LEASE_SECONDS: '86400', // runs are seeded directly and never heartbeat
     NODE_ENV: 'production',
+    WORKERS: String(opts.workers),
   };
   const t1 = Date.now();
   const profArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
@@ -138,7 +139,7 @@ export async function startEnvironment(opts: Options): Promise<void> {
     if (Date.now() > deadline) throw new Error(`server not healthy after 90 s:\n${env.serverTail.slice(-30).join('\n')}`);
     await sleep(100);
   }
-  log(`server pid ${child.pid} on ${env.baseUrl} healthy (${Date.now() - t1} ms)`);
+  log(`server pid ${child.pid} (WORKERS=${opts.workers}) on ${env.baseUrl} healthy (${Date.now() - t1} ms)`);
   env.pool = new Pool({ connectionString: env.db.url, max: 40 });
   env.pool.on('error', poolError);
 }

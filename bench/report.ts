@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import type { Options } from './cli';
 import type { RunResult } from './scenarios/calls';
 import type { ProfileResult } from './scenarios/profile';
+import type { SeedResult } from './seed';
 import { fmt, round } from './stats';
 
 // What the bench prints: the tables, the targets, the profile and the BENCH_JSON line.
@@ -20,13 +21,15 @@ function printTable(title: string, header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-export function printResults(results: RunResult[], idleRss: number, rawPrepared: boolean): void {
+export function printResults(results: RunResult[], idleRss: number, workers: number): void {
   const cycle = results.filter((r) => r.scenario === 'cycle');
   const hot = results.filter((r) => r.scenario === 'hot');
+  const batched = cycle.some((r) => r.rawBatched);
+  console.log(`server: WORKERS=${workers}`);
   if (cycle.length) {
     printTable(
-      `cycle: each agent loops checkout -> release on its own issues (latencies in ms; raw = C pg connections, same transaction shapes, ${rawPrepared ? 'named prepared' : 'unnamed'} statements)`,
-      ['C', 'cycles/s', 'co p50', 'co p99', 'rel p50', 'rel p99', 'errors', 'rss MB', 'srv cpu%', 'pg cpu%', 'raw cyc/s', 'raw co p99', 'raw rel p99', 'raw pg cpu%', 'api/raw'],
+      'cycle: each agent loops checkout -> release on its own issues (latencies in ms; raw = the floor: the same statements on one pg connection per worker, named)',
+      ['C', 'cycles/s', 'co p50', 'co p99', 'rel p50', 'rel p99', 'errors', 'rss MB', 'srv cpu%', 'pg cpu%', 'raw cyc/s', 'raw co p50', 'raw co p99', 'raw rel p99', 'raw pg cpu%', 'api/raw', ...(batched ? ['batched cyc/s', 'api/batched'] : [])],
       cycle.map((r) => [
         String(r.concurrency),
         fmt(r.cyclesPerSec),
@@ -39,13 +42,16 @@ export function printResults(results: RunResult[], idleRss: number, rawPrepared:
         fmt(r.cpu.serverPct, 0),
         fmt(r.cpu.pgPct, 0),
         r.raw ? fmt(r.raw.cyclesPerSec) : '-',
+        r.raw ? fmt(r.raw.checkout.p50, 2) : '-',
         r.raw ? fmt(r.raw.checkout.p99, 2) : '-',
         r.raw ? fmt(r.raw.release.p99, 2) : '-',
         r.raw ? fmt(r.raw.cpu.pgPct, 0) : '-',
         r.ratio !== undefined ? fmt(r.ratio, 2) : '-',
+        ...(batched ? [r.rawBatched ? fmt(r.rawBatched.cyclesPerSec) : '-', r.ratioBatched !== undefined ? fmt(r.ratioBatched, 2) : '-'] : []),
       ]),
     );
   }
+  printReads(results.filter((r) => r.scenario === 'read'));
   if (hot.length) {
     printTable(
       'hot: C agents race for one issue, the winner releases (latencies in ms)',
@@ -85,10 +91,32 @@ export function printResults(results: RunResult[], idleRss: number, rawPrepared:
   console.log(`server RSS: idle ${fmt(idleRss)} MB, peak (VmHWM) ${fmt(peak)} MB`);
   console.log('cpu%: share of one core used by the server process / by all PostgreSQL processes during the measured window');
   console.log(`load generator (this process): ${results.map((r) => `${r.scenario} C=${r.concurrency} ${fmt(r.cpu.benchPct, 0)}%`).join(', ')}`);
-  for (const r of results.filter((x) => x.scenario === 'cycle')) {
+  for (const r of results.filter((x) => x.scenario !== 'hot')) {
+    const unit = r.scenario === 'read' ? 'call' : 'cycle';
     console.log(
-      `  cycle C=${r.concurrency}: server ${fmt(r.cpu.serverMsPerCycle, 2)} ms CPU per cycle, PostgreSQL ${fmt(r.cpu.pgMsPerCycle, 2)} ms` +
-        (r.raw ? `; raw: PostgreSQL ${fmt(r.raw.cpu.pgMsPerCycle, 2)} ms CPU per cycle` : ''),
+      `  ${r.scenario} C=${r.concurrency}: server ${fmt(r.cpu.serverMsPerCycle, 2)} ms CPU per ${unit}, PostgreSQL ${fmt(r.cpu.pgMsPerCycle, 2)} ms` +
+        (r.raw ? `; raw: PostgreSQL ${fmt(r.raw.cpu.pgMsPerCycle, 2)} ms, load generator ${fmt(r.raw.cpu.benchPct, 0)}% of a core` : ''),
+    );
+  }
+}
+
+function printReads(reads: RunResult[]): void {
+  for (const r of reads) {
+    printTable(
+      `read C=${r.concurrency}: ${fmt(r.cyclesPerSec)} calls/s` +
+        (r.raw ? `, raw floor ${fmt(r.raw.cyclesPerSec)} calls/s, api/raw ${fmt(r.ratio ?? NaN, 2)}` : '') +
+        ` (each worker rotates over the kinds; latencies in ms)`,
+      ['kind', 'calls/s', 'p50', 'p99', 'raw calls/s', 'raw p50', 'raw p99', 'api/raw p50'],
+      (r.reads ?? []).map((k) => [
+        k.kind,
+        fmt(k.api.perSec),
+        fmt(k.api.p50, 2),
+        fmt(k.api.p99, 2),
+        k.raw ? fmt(k.raw.perSec) : '-',
+        k.raw ? fmt(k.raw.p50, 2) : '-',
+        k.raw ? fmt(k.raw.p99, 2) : '-',
+        k.raw ? fmt(k.api.p50 / k.raw.p50, 2) : '-',
+      ]),
     );
   }
 }
@@ -131,7 +159,15 @@ export function checkTargets(results: RunResult[]): TargetCheck[] {
   return checks;
 }
 
-export function jsonSummary(opts: Options, results: RunResult[], idleRss: number, checks: TargetCheck[], profile?: ProfileResult, load?: { start: number[]; end: number[] }): string {
+export function jsonSummary(
+  opts: Options,
+  results: RunResult[],
+  idleRss: number,
+  checks: TargetCheck[],
+  profile?: ProfileResult,
+  load?: { start: number[]; end: number[] },
+  seed?: SeedResult,
+): string {
   const lat = (s: RunResult['checkout']) => ({ n: s.n, p50: round(s.p50), p99: round(s.p99), max: round(s.max) });
   return JSON.stringify({
     bench: 'clasp',
@@ -140,7 +176,9 @@ export function jsonSummary(opts: Options, results: RunResult[], idleRss: number
     cpus: cpus().length,
     durationSec: opts.durationSec,
     warmupSec: opts.warmupSec,
-    rawStatements: opts.rawPrepared ? 'prepared' : 'unnamed',
+    raw: 'floor: named statements, one connection per worker',
+    workers: opts.workers,
+    seed,
     loadAvgStart: load?.start.map((x) => round(x)),
     loadAvgEnd: load?.end.map((x) => round(x)),
     idleRssMb: round(idleRss, 1),
@@ -160,6 +198,8 @@ export function jsonSummary(opts: Options, results: RunResult[], idleRss: number
       ...(r.scenario === 'hot'
         ? { wins: r.wins, conflicts: r.conflicts, doubleOwners: r.doubleOwners, releaseMismatches: r.releaseMismatches, auditCheckouts: r.auditCheckouts, clientWinsTotal: r.clientWinsTotal }
         : {}),
+      ...(r.reads ? { reads: r.reads.map((k) => ({ kind: k.kind, perSec: round(k.api.perSec, 1), p50: round(k.api.p50), p99: round(k.api.p99), raw: k.raw ? { perSec: round(k.raw.perSec, 1), p50: round(k.raw.p50), p99: round(k.raw.p99) } : undefined })) } : {}),
+      ...(r.rawBatched ? { rawBatchedCyclesPerSec: round(r.rawBatched.cyclesPerSec, 1), ratioBatched: round(r.ratioBatched, 3) } : {}),
       ...(r.raw ? { rawCyclesPerSec: round(r.raw.cyclesPerSec, 1), rawCheckoutMs: lat(r.raw.checkout), rawReleaseMs: lat(r.raw.release), rawErrors: r.raw.errors, ratio: round(r.ratio, 3) } : {}),
     })),
     targets: checks.map((c) => ({ name: c.name, pass: c.pass })),

@@ -21,6 +21,9 @@ export class Latencies {
     }
     this.buf[this.n++] = ms;
   }
+  merge(other: Latencies): void {
+    for (let i = 0; i < other.n; i++) this.add(other.buf[i]);
+  }
   summary(): { n: number; p50: number; p99: number; max: number; mean: number } {
     const s = this.buf.slice(0, this.n).sort();
     let sum = 0;

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { createClaspApp } from './bootstrap';
-import { ConfigError, loadConfig } from './config/app-config';
+import { reportWorkerFailure, runPrimary, runWorker } from './cluster';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { printBanner } from './startup-banner';
 
-async function main(): Promise<void> {
-  const startedAt = Date.now();
-  const config = loadConfig();
+/** WORKERS=1: one process, no cluster — the embedded database, the app and the signals all here. */
+async function runSingle(config: AppConfig, startedAt: number): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'), config.embeddedPostgresPort);
@@ -35,24 +37,27 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM received'));
 
   await app.listen(config.port, config.host);
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-  console.log(`Clasp listening on ${url} (ready in ${Date.now() - startedAt} ms)`);
-  console.log(`Swagger UI: ${url}/docs`);
-  console.log(`Database: ${embedded ? `embedded PostgreSQL in ${embedded.dir}` : 'DATABASE_URL'}`);
-  if (bootstrap.generatedKey) {
-    console.log('');
-    console.log('First start: created the instance admin "admin". Its board key (shown only this once):');
-    console.log(`  ${bootstrap.generatedKey}`);
-    console.log('Use it as "Authorization: Bearer <key>" or in the Swagger UI\'s Authorize dialog.');
-  }
+  printBanner(config, startedAt, embedded ? `embedded PostgreSQL in ${embedded.dir}` : 'DATABASE_URL', bootstrap.generatedKey);
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const config = loadConfig();
+  if (cluster.isWorker) return runWorker(config);
+  if (config.workers > 1) return runPrimary(config, startedAt);
+  return runSingle(config, startedAt);
 }
 
 main().catch((error: unknown) => {
+  let line: string;
   if (error instanceof ConfigError) {
-    console.error(`Clasp: invalid configuration: ${error.message}`);
+    line = `Clasp: invalid configuration: ${error.message}`;
   } else {
     const detail = process.env.LOG_LEVEL === 'debug' ? (error as Error)?.stack : (error as Error)?.message;
-    console.error(`Clasp failed to start: ${detail ?? error}`);
+    line = `Clasp failed to start: ${detail ?? error}`;
   }
+  // A worker leaves the printing to the primary: N workers failing alike must not print N lines.
+  if (cluster.isWorker) return reportWorkerFailure(line);
+  console.error(line);
   process.exit(1);
 });

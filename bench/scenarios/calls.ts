@@ -34,6 +34,18 @@ export interface RunResult extends MeasuredRun {
   finalState?: string;
   raw?: MeasuredRun;
   ratio?: number;
+  /** --raw-batched: the floor on PiggybackClient. */
+  rawBatched?: MeasuredRun;
+  ratioBatched?: number;
+  /** read: per call kind. */
+  reads?: ReadKindResult[];
+  rawCallsPerSec?: number;
+}
+
+export interface ReadKindResult {
+  kind: string;
+  api: ReturnType<Latencies['summary']> & { perSec: number };
+  raw?: ReturnType<Latencies['summary']> & { perSec: number };
 }
 
 export function agentHeaders(a: BenchAgent): Record<string, string> {
@@ -85,7 +97,7 @@ export class CallStats {
     };
   }
 
-  result(scenario: 'cycle' | 'hot', c: number, tally: Tally): RunResult {
+  result(scenario: ScenarioName, c: number, tally: Tally): RunResult {
     const rss = readRss(env.server?.pid);
     return { scenario, ...this.measured(c, tally), rssMb: rss.rssMb, rssPeakMb: rss.hwmMb };
   }

@@ -5,7 +5,7 @@ import { errorKind } from '../http-client';
 import { rawWorkload } from '../raw-baseline';
 import { sleep } from '../stats';
 import { Tally, Window } from '../window';
-import { agentHeaders, CallStats, checkoutCall, RunResult, SlicedWorkload, workerClients } from './calls';
+import { agentHeaders, CallStats, checkoutCall, MeasuredRun, RunResult, SlicedWorkload, workerClients } from './calls';
 
 // cycle: each of C agents loops checkout -> release over its own issues, alternating with the raw baseline.
 
@@ -58,22 +58,28 @@ async function cycleWorkload(company: Company, agents: BenchAgent[], c: number, 
  */
 export async function runCycleWithRaw(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
   const api = await cycleWorkload(company, agents, c, opts);
-  const raw = opts.raw ? await rawWorkload(company, agents, c, opts) : undefined;
+  const raw = opts.raw ? await rawWorkload(company, agents, c, opts, false) : undefined;
+  const batched = opts.raw && opts.rawBatched ? await rawWorkload(company, agents, c, opts, true) : undefined;
   try {
     const slices = raw ? opts.slices : 1;
     const sliceMs = (opts.durationSec * 1000) / slices;
     // Every window warms up again: the side that waited has gone cold (idle connections, caches).
     for (let slice = 0; slice < slices && !env.stopRequested; slice++) {
-      await api.runSlice(opts.warmupSec * 1000, sliceMs);
-      if (raw && !env.stopRequested) await raw.runSlice(opts.warmupSec * 1000, sliceMs);
+      for (const side of [api, raw, batched]) if (side && !env.stopRequested) await side.runSlice(opts.warmupSec * 1000, sliceMs);
     }
   } finally {
     await raw?.close();
+    await batched?.close();
   }
   const result = api.result();
+  const ratio = (floor: MeasuredRun) => (floor.cyclesPerSec > 0 ? result.cyclesPerSec / floor.cyclesPerSec : undefined);
   if (raw) {
     result.raw = raw.result();
-    result.ratio = result.raw.cyclesPerSec > 0 ? result.cyclesPerSec / result.raw.cyclesPerSec : undefined;
+    result.ratio = ratio(result.raw);
+  }
+  if (batched) {
+    result.rawBatched = batched.result();
+    result.ratioBatched = ratio(result.rawBatched);
   }
   return result;
 }

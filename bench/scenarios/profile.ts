@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { env } from '../environment';
 import { BenchAgent, Company, createIssues, touchRuns } from '../fixtures';
 import type { Api } from '../http-client';
-import { rawCheckout, rawRelease } from '../raw-baseline';
+import { openSessions } from '../raw-baseline';
 import { nowMs } from '../stats';
 import { agentHeaders, CHECKOUT_STATUSES } from './calls';
 
@@ -53,7 +53,7 @@ async function profileSide(n: number, cycle: () => Promise<boolean>): Promise<Pr
   return { cycles: n, wallMsPerCycle: wall / n, statementsPerCycle: calls / n, dbExecMsPerCycle: exec / n, errors, top };
 }
 
-export async function runProfile(company: Company, agents: BenchAgent[], n: number, rawPrepared: boolean): Promise<ProfileResult> {
+export async function runProfile(company: Company, agents: BenchAgent[], n: number, rawBatched: boolean): Promise<ProfileResult> {
   const api = env.api as Api;
   const agent = agents[0];
   const [apiIssue] = await createIssues(company, 1, 'profile api');
@@ -67,12 +67,13 @@ export async function runProfile(company: Company, agents: BenchAgent[], n: numb
   };
   for (let i = 0; i < 20; i++) await apiCycle(); // warm the server's code paths and pools
   const apiSide = await profileSide(n, apiCycle);
-  const db = await (env.pool as Pool).connect();
+  const { sessions, close } = await openSessions(1, rawBatched);
+  const db = sessions[0];
   try {
     const rawCycle = async (): Promise<boolean> => {
       try {
-        await rawCheckout(db, company.id, agent, rawIssue, rawPrepared);
-        await rawRelease(db, company.id, agent, rawIssue, rawPrepared);
+        await db.checkout(agent, rawIssue);
+        await db.release(agent, rawIssue);
         return true;
       } catch {
         return false;
@@ -82,6 +83,6 @@ export async function runProfile(company: Company, agents: BenchAgent[], n: numb
     const rawSide = await profileSide(n, rawCycle);
     return { api: apiSide, raw: rawSide };
   } finally {
-    db.release();
+    await close();
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       lockTimeoutMs: 5000,
       logLevel: 'info',
       pgBatching: true,
+      workers: Math.min(64, availableParallelism()),
     });
   });
 
@@ -98,6 +99,11 @@ describe('loadConfig', () => {
     expect(loadConfig(env({ PG_BATCHING: 'on' })).pgBatching).toBe(true);
   });
 
+  it('WORKERS takes a whole number from 1 to 64', () => {
+    expect(loadConfig(env({ WORKERS: '1' })).workers).toBe(1);
+    expect(loadConfig(env({ WORKERS: ' 64 ' })).workers).toBe(64);
+  });
+
   it('treats empty values as unset and trims whitespace', () => {
     const config = loadConfig(env({ PORT: '', LOG_LEVEL: '  ', DATABASE_URL: '', HOST: ' ::1 ', RUN_LEASE_SECONDS: ' 45 ' }));
     expect(config).toMatchObject({ port: 3100, logLevel: 'info', databaseUrl: undefined, host: '::1', runLeaseSeconds: 45 });
@@ -124,6 +130,10 @@ describe('loadConfig', () => {
     ['BOOTSTRAP_BOARD_KEY', `clasp_board_${'A'.repeat(48)}`],
     ['AGENT_JWT_SECRET', 'short'],
     ['PG_BATCHING', 'maybe'],
+    ['WORKERS', '0'],
+    ['WORKERS', '65'],
+    ['WORKERS', '2.5'],
+    ['WORKERS', 'all'],
   ])('%s=%j throws a ConfigError naming the variable', (name, value) => {
     let thrown: unknown;
     try {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -21,11 +22,14 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** PG_BATCHING: BEGIN rides with the first statement and lock reads share a round trip (PiggybackClient). */
   pgBatching: boolean;
+  /** WORKERS: server processes on one port (node:cluster); 1 runs a single process, no cluster. */
+  workers: number;
 }
 
 /** Thrown for an invalid environment; main.ts prints its one-line message and exits. */
 export class ConfigError extends Error {}
 
+export const MAX_WORKERS = 64;
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'info', 'debug'];
 const BOARD_KEY_PATTERN = /^clasp_board_[0-9a-f]{48}$/;
 
@@ -89,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     lockTimeoutMs: integer(env, 'LOCK_TIMEOUT_MS', 5000, 10, 600_000),
     logLevel,
     pgBatching: batching === 'on',
+    workers: integer(env, 'WORKERS', Math.min(MAX_WORKERS, availableParallelism()), 1, MAX_WORKERS),
   };
 }
 

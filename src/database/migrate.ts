@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { dataSourceOptions } from './data-source';
 
 /** Arbitrary constant shared by every Clasp process: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 7_361_001;
@@ -23,5 +24,20 @@ export async function migrateOnce(dataSource: DataSource): Promise<void> {
     }
   } finally {
     await runner.release();
+  }
+}
+
+/**
+ * Migrations on a short-lived connection of their own, without the application: the cluster's
+ * primary applies them once before it forks workers (whose own migrateOnce then finds nothing).
+ */
+// Two connections: migrateOnce holds one for the advisory lock while the migrations run on another.
+export async function migrateUrl(url: string): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions(url, { poolSize: 2, batching: false }));
+  await dataSource.initialize();
+  try {
+    await migrateOnce(dataSource);
+  } finally {
+    await dataSource.destroy();
   }
 }

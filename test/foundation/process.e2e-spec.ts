@@ -185,6 +185,7 @@ describe('the compiled server process', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['EMBEDDED_PG_PORT', '80'],
     ['BOOTSTRAP_BOARD_KEY', 'clasp_board_short'],
+    ['WORKERS', '0'],
   ])('(d) invalid %s=%s exits non-zero with one stderr line naming it', async (name, value) => {
     expect(await failureLine(spawnServer(MAIN, await serverEnv({ [name]: value })))).toContain(name);
   });
