@@ -1,10 +1,16 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type ActorType = 'agent' | 'user' | 'system';
 
+/** No foreign keys: writing an audit row never locks an operational row. */
 @Entity('activity_log')
+@Check('activity_log_actor_type_check', `actor_type IN ('agent','user','system')`)
+// created_at DESC, id DESC in the migration: TypeORM indexes carry no sort order (see test/database/schema.e2e-spec.ts).
+@Index('activity_log_company_created_idx', ['companyId', 'createdAt', 'id'])
+@Index('activity_log_entity_idx', ['entityType', 'entityId', 'createdAt'])
+@Index('activity_log_action_idx', ['action'])
 export class ActivityLog {
-  @PrimaryGeneratedColumn('uuid') id: string;
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'activity_log_pkey' }) id: string;
   @Column('uuid', { name: 'company_id', nullable: true }) companyId: string | null;
   @Column('text', { name: 'actor_type' }) actorType: ActorType;
   @Column('text', { name: 'actor_id' }) actorId: string;
@@ -13,6 +19,6 @@ export class ActivityLog {
   @Column('text', { name: 'entity_id' }) entityId: string;
   @Column('uuid', { name: 'agent_id', nullable: true }) agentId: string | null;
   @Column('uuid', { name: 'run_id', nullable: true }) runId: string | null;
-  @Column('jsonb') details: Record<string, unknown>;
-  @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt: Date;
+  @Column('jsonb', { default: {} }) details: Record<string, unknown>;
+  @CreateDateColumn({ type: 'timestamptz', name: 'created_at', default: () => 'clock_timestamp()' }) createdAt: Date;
 }

@@ -5,6 +5,7 @@ import { IssueLockConstraints1796164275093 } from '../../migrations/179616427509
 import { Agent } from '../agents/agent.entity';
 import { AgentApiKey } from '../agents/agent-api-key.entity';
 import { ActivityLog } from '../audit/activity-log.entity';
+import { IdempotencyKey } from '../common/idempotency-key.entity';
 import { Company } from '../companies/company.entity';
 import { CompanyMembership } from '../companies/company-membership.entity';
 import { Issue } from '../issues/issue.entity';
@@ -18,7 +19,7 @@ import { User } from '../users/user.entity';
 
 export const ENTITIES = [
   Company, CompanyMembership, User, BoardApiKey, Agent, AgentApiKey, HeartbeatRun, Issue, IssueComment, IssueRelation,
-  ActivityLog,
+  ActivityLog, IdempotencyKey,
 ];
 
 /** Listed explicitly (not globbed) so the same list works compiled, under Jest and in the CLI. */
