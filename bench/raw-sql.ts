@@ -110,7 +110,8 @@ export class RawSession {
     try {
       if (this.batched) {
         await this.client.query('START TRANSACTION'); // held back by PiggybackClient, sent with the locks
-        results = (await this.client.query({ statements: locks } as never)) as unknown as { rows: Row[] }[];
+        const batch = this.client as unknown as { query(batch: { statements: typeof locks }): Promise<{ rows: Row[] }[]> };
+        results = await batch.query({ statements: locks });
       } else {
         await this.client.query('BEGIN');
         results = [await this.client.query(locks[0]), await this.client.query(locks[1])];

@@ -40,7 +40,7 @@ export async function runPrimary(config: AppConfig, startedAt: number): Promise<
     if (stopping) return;
     stopping = true;
     (toStderr ? console.error : console.log)(line);
-    await Promise.all(Object.values(cluster.workers ?? {}).map((worker) => worker && stopWorker(worker)));
+    await Promise.all(Object.values(cluster.workers ?? {}).flatMap((worker) => (worker ? [stopWorker(worker)] : [])));
     await embedded?.stop().catch(() => undefined);
     process.exit(exitCode);
   };

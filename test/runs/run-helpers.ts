@@ -1,5 +1,5 @@
 import type { ActivityRow as ActivityLogRow } from '../../src/audit/activity.dto';
-import { AgentFixture, bearer, CompanyFixture, SeededIssue, SeedIssueFields, seedIssue as seedIssueRow } from '../helpers/factories';
+import { AgentFixture, bearer, SeededIssue, SeedIssueFields, seedIssue as seedIssueRow } from '../helpers/factories';
 import type { TestApp } from '../helpers/test-app';
 
 /** POST …/heartbeat/invoke as `token` (default: the agent's own key); expects 202. */
