@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AgentsController } from './agents.controller';
+import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 
-@Module({ controllers: [AgentsController], providers: [AgentsService], exports: [AgentsService] })
+/** Exports AgentsRepository for RunsModule (the wake-up's FOR SHARE lock, heartbeats). */
+@Module({ controllers: [AgentsController], providers: [AgentsService, AgentsRepository], exports: [AgentsService, AgentsRepository] })
 export class AgentsModule {}

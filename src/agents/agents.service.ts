@@ -9,7 +9,7 @@ import { CreatedKeyResponse } from '../users/users.dto';
 import { Agent } from './agent.entity';
 import { AgentApiKey } from './agent-api-key.entity';
 import { CreateAgentDto, UpdateAgentDto } from './agents.dto';
-import { query } from '../database/sql';
+import { AgentsRepository, ManagerRow } from './agents.repository';
 
 export const MAX_REPORTING_DEPTH = 50;
 
@@ -19,6 +19,7 @@ export class AgentsService {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly agents: AgentsRepository,
   ) {}
 
   async create(actor: Actor, companyId: string, dto: CreateAgentDto): Promise<Agent> {
@@ -61,17 +62,8 @@ export class AgentsService {
   }
 
   /** The agent's managers, nearest first (Paperclip's chainOfCommand), at most MAX_REPORTING_DEPTH. */
-  chainOfCommand(agentId: string): Promise<{ id: string; name: string; role: string; title: string | null }[]> {
-    return query(
-      this.dataSource.manager,
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT reports_to, 1 FROM agents WHERE id = $1 AND reports_to IS NOT NULL
-         UNION ALL
-         SELECT a.reports_to, c.depth + 1 FROM agents a JOIN chain c ON a.id = c.id
-          WHERE a.reports_to IS NOT NULL AND c.depth < $2)
-       SELECT a.id, a.name, a.role, a.title FROM chain c JOIN agents a ON a.id = c.id ORDER BY c.depth`,
-      [agentId, MAX_REPORTING_DEPTH],
-    );
+  chainOfCommand(agentId: string): Promise<ManagerRow[]> {
+    return this.agents.chainOfCommand(agentId, MAX_REPORTING_DEPTH);
   }
 
   async update(actor: Actor, agentId: string, dto: UpdateAgentDto): Promise<Agent> {
@@ -147,16 +139,8 @@ export class AgentsService {
   }
 
   private async assertNoReportingCycle(em: EntityManager, agentId: string, managerId: string): Promise<void> {
-    const rows: { id: string }[] = await query(
-      em,
-      `WITH RECURSIVE chain(id, depth) AS (
-         SELECT $1::uuid, 0
-         UNION ALL
-         SELECT a.reports_to, c.depth + 1 FROM agents a JOIN chain c ON a.id = c.id
-          WHERE a.reports_to IS NOT NULL AND c.depth < $3)
-       SELECT id FROM chain WHERE id = $2::uuid LIMIT 1`,
-      [managerId, agentId, MAX_REPORTING_DEPTH],
-    );
-    if (rows.length > 0) throw new DomainError('invalid_reference', 'reportsTo would make a reporting cycle', { reportsTo: managerId });
+    if (await this.agents.isInChainOf(em, managerId, agentId, MAX_REPORTING_DEPTH)) {
+      throw new DomainError('invalid_reference', 'reportsTo would make a reporting cycle', { reportsTo: managerId });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { LiveRunRow } from './live-runs.service';
+import type { LiveRunRow } from './run-rows';
 import { RunResponse, toRunResponse } from './runs.dto';
 
 export class LiveRunResponse extends RunResponse {

@@ -4,16 +4,15 @@ import { AuditService, auditActor, SYSTEM_ACTOR } from '../audit/audit.service';
 import type { Actor, BoardActor } from '../auth/actor';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { IssueLockRow } from '../locks/lock-holders';
 import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
 import { holdersToRevoke } from '../ownership/release.policy';
-import { TERMINAL_RUN_STATUSES, type RunStatus } from './heartbeat-run.entity';
+import { TERMINAL_RUN_STATUSES } from './heartbeat-run.entity';
 import { assertRunAgent } from './run-access';
 import { RunQueriesService } from './run-queries.service';
-import { leaseExpired, runIsLive } from '../locks/run-liveness';
-import { runColumns, RunRow } from './run-rows';
+import type { LockedRunRow, RunRow } from './run-rows';
+import { RunsRepository } from './runs.repository';
 import type { FinishStatus } from './runs.dto';
 
 /** What a queued (never started) run may end as: it did no work, so it cannot have succeeded or timed out. */
@@ -23,15 +22,6 @@ export interface EndRequest {
   status: FinishStatus;
   error?: string | null;
   errorCode?: string | null;
-}
-
-interface LockedRun {
-  id: string;
-  company_id: string;
-  agent_id: string;
-  status: RunStatus;
-  started_at: Date | null;
-  last_heartbeat_at: Date | null;
 }
 
 /**
@@ -46,6 +36,7 @@ export class RunEndService {
     private readonly audit: AuditService,
     private readonly staleLocks: StaleLockService,
     private readonly queries: RunQueriesService,
+    private readonly runs: RunsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -55,15 +46,11 @@ export class RunEndService {
     assertRunAgent(actor, await this.queries.get(runId));
     return this.tx.run(async (em) => {
       const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
-      const [run]: LockedRun[] = await query(
-        em,
-        'SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs WHERE id = $1 FOR UPDATE',
-        [runId],
-      );
+      const run = await this.runs.lockForEnd(em, runId);
       if (!run) throw notFound('Run', { runId });
       this.assertMayEnd(run, request.status);
 
-      const ended = await this.markEnded(em, runId, request.status, request.error ?? null, request.errorCode ?? null);
+      const ended = await this.runs.markEnded(em, runId, request.status, request.error ?? null, request.errorCode ?? null);
       const cancelled = request.status === 'cancelled';
       await this.audit.record(em, {
         companyId: run.company_id,
@@ -96,16 +83,10 @@ export class RunEndService {
   timeOutIfExpired(runId: string): Promise<boolean> {
     return this.tx.run(async (em) => {
       const issues = await this.staleLocks.lockIssuesReferencingRun(em, runId);
-      const [run]: LockedRun[] = await query(
-        em,
-        `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at FROM heartbeat_runs
-          WHERE id = $1 AND ${leaseExpired('$2')}
-          FOR UPDATE SKIP LOCKED`,
-        [runId, this.config.runLeaseSeconds],
-      );
+      const run = await this.runs.lockIfLeaseExpired(em, runId);
       if (!run) return false;
       const error = `No heartbeat for ${this.config.runLeaseSeconds} seconds: lease expired`;
-      await this.markEnded(em, runId, 'timed_out', error, 'lease_expired');
+      await this.runs.markEnded(em, runId, 'timed_out', error, 'lease_expired');
       await this.audit.record(em, {
         companyId: run.company_id,
         ...SYSTEM_ACTOR,
@@ -135,17 +116,12 @@ export class RunEndService {
   async revokeHolders(em: EntityManager, actor: BoardActor, issue: IssueLockRow): Promise<string[]> {
     const holders = [issue.checkout_run_id, issue.execution_run_id].filter((id): id is string => !!id);
     if (holders.length === 0) return [];
-    const locked: (LockedRun & { live: boolean })[] = await query(
-      em,
-      `SELECT id, company_id, agent_id, status, started_at, last_heartbeat_at, ${runIsLive('$2')} AS live
-         FROM heartbeat_runs WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-      [holders, this.config.runLeaseSeconds],
-    );
+    const locked = await this.runs.lockSeveralForEnd(em, holders);
     const revoke = new Set(holdersToRevoke(issue, new Map(locked.map((run) => [run.id, run]))));
     const issueId = issue.id;
     const live = locked.filter((run) => revoke.has(run.id));
     for (const run of live) {
-      await this.markEnded(em, run.id, 'cancelled', 'Revoked by a board force-release of its issue', 'force_released');
+      await this.runs.markEnded(em, run.id, 'cancelled', 'Revoked by a board force-release of its issue', 'force_released');
       await this.audit.record(em, {
         companyId: run.company_id,
         ...auditActor(actor),
@@ -161,7 +137,7 @@ export class RunEndService {
     return live.map((run) => run.id);
   }
 
-  private assertMayEnd(run: LockedRun, status: FinishStatus): void {
+  private assertMayEnd(run: LockedRunRow, status: FinishStatus): void {
     if (TERMINAL_RUN_STATUSES.includes(run.status)) {
       throw new DomainError('run_state_conflict', `The run already ended as ${run.status}`, { runId: run.id, status: run.status });
     }
@@ -173,17 +149,5 @@ export class RunEndService {
         allowed: QUEUED_END_STATUSES,
       });
     }
-  }
-
-  private async markEnded(em: EntityManager, runId: string, status: RunStatus, error: string | null, errorCode: string | null): Promise<RunRow> {
-    const [row] = await query<RunRow>(
-      em,
-      `UPDATE heartbeat_runs
-          SET status = $2, finished_at = now(), error = $3, error_code = $4, updated_at = now()
-        WHERE id = $1
-        RETURNING ${runColumns('$5')}`,
-      [runId, status, error, errorCode, this.config.runLeaseSeconds],
-    );
-    return row;
   }
 }

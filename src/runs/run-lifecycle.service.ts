@@ -4,18 +4,18 @@ import { AuditService, auditActor } from '../audit/audit.service';
 import type { Actor } from '../auth/actor';
 import { RunJwtService } from '../auth/run-jwt.service';
 import { DomainError, notFound } from '../common/domain-error';
-import { claimIdempotencyKey } from '../common/idempotency';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { query } from '../database/sql';
 import { TransactionRunner } from '../database/transaction-runner';
-import { INVOCABLE_AGENT_STATUSES, type AgentStatus } from '../agents/agent.entity';
+import { INVOCABLE_AGENT_STATUSES } from '../agents/agent.entity';
+import { AgentsRepository } from '../agents/agents.repository';
+import { IdempotencyKeysRepository } from '../common/idempotency-keys.repository';
 import { assertRunAgent } from './run-access';
 import { IssueLocksRepository } from '../locks/issue-locks.repository';
 import { assertLiveCallerRun } from './run-fence';
 import { RunEndService } from './run-end.service';
 import { RunQueriesService } from './run-queries.service';
-import { runIsLive } from '../locks/run-liveness';
-import { runColumns, RunRow } from './run-rows';
+import type { RunRow } from './run-rows';
+import { RunsRepository } from './runs.repository';
 import type { InvokeRunDto } from './runs.dto';
 
 export interface StartedRun {
@@ -33,6 +33,9 @@ export class RunLifecycleService {
     private readonly queries: RunQueriesService,
     private readonly runEnd: RunEndService,
     private readonly locks: IssueLocksRepository,
+    private readonly runs: RunsRepository,
+    private readonly agents: AgentsRepository,
+    private readonly idempotencyKeys: IdempotencyKeysRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,15 +50,11 @@ export class RunLifecycleService {
     const runId = randomUUID();
     return this.tx.run(async (em) => {
       if (idempotencyKey) {
-        const first = await claimIdempotencyKey(em, actor, `agent.wakeup:${agentId}`, idempotencyKey, runId);
+        const first = await this.idempotencyKeys.claim(em, actor, `agent.wakeup:${agentId}`, idempotencyKey, runId);
         if (first) return this.queries.get(first);
       }
       // FOR SHARE: a concurrent pause waits for this wake-up to commit instead of racing it.
-      const [agent]: { id: string; company_id: string; status: AgentStatus }[] = await query(
-        em,
-        'SELECT id, company_id, status FROM agents WHERE id = $1 FOR SHARE',
-        [agentId],
-      );
+      const agent = await this.agents.lockForWakeup(em, agentId);
       if (!agent) throw notFound('Agent', { agentId });
       // Fencing (ownership.md §8): an agent waking itself from inside a run needs that run live.
       if (actor.type === 'agent' && actor.runId) assertLiveCallerRun(actor, await this.locks.lockRuns(em, [actor.runId]));
@@ -63,26 +62,18 @@ export class RunLifecycleService {
         throw new DomainError('agent_not_invocable', `The agent is ${agent.status} and cannot be woken`, { agentId, status: agent.status });
       }
       if (dto.issueId) {
-        const [issue] = await query(em, 'SELECT id FROM issues WHERE id = $1 AND company_id = $2', [dto.issueId, agent.company_id]);
-        if (!issue) throw new DomainError('invalid_reference', 'issueId must name an issue of the agent’s company', { issueId: dto.issueId });
+        if (!(await this.runs.issueInCompany(em, dto.issueId, agent.company_id))) throw new DomainError('invalid_reference', 'issueId must name an issue of the agent’s company', { issueId: dto.issueId });
       }
       const invocationSource = dto.invocationSource ?? 'on_demand';
-      const [run] = await query<RunRow>(
-        em,
-        `INSERT INTO heartbeat_runs (company_id, agent_id, invocation_source, trigger_detail, status, issue_id, context_snapshot, id)
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, $8)
-         RETURNING ${runColumns('$7')}`,
-        [
-          agent.company_id,
-          agentId,
-          invocationSource,
-          dto.triggerDetail ?? null,
-          dto.issueId ?? null,
-          JSON.stringify(dto.reason !== undefined ? { reason: dto.reason } : {}),
-          this.config.runLeaseSeconds,
-          runId,
-        ],
-      );
+      const run = await this.runs.insertQueued(em, {
+        id: runId,
+        companyId: agent.company_id,
+        agentId,
+        invocationSource,
+        triggerDetail: dto.triggerDetail ?? null,
+        issueId: dto.issueId ?? null,
+        contextSnapshot: dto.reason !== undefined ? { reason: dto.reason } : {},
+      });
       await this.audit.record(em, {
         companyId: agent.company_id,
         ...auditActor(actor),
@@ -107,26 +98,12 @@ export class RunLifecycleService {
   async start(actor: Actor, runId: string): Promise<StartedRun> {
     assertRunAgent(actor, await this.queries.get(runId));
     const started = await this.tx.run(async (em) => {
-      const [run] = await query<RunRow>(
-        em,
-        `UPDATE heartbeat_runs
-            SET status = 'running', started_at = now(), last_heartbeat_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'queued'
-          RETURNING ${runColumns('$2')}`,
-        [runId, this.config.runLeaseSeconds],
-      );
+      const run = await this.runs.startIfQueued(em, runId);
       if (!run) {
-        const [current]: { status: string }[] = await query(em, 'SELECT status FROM heartbeat_runs WHERE id = $1', [runId]);
-        throw new DomainError('run_state_conflict', `Only a queued run can start; this one is ${current?.status ?? 'gone'}`, {
-          runId,
-          status: current?.status ?? null,
-        });
+        const status = await this.runs.statusOf(em, runId);
+        throw new DomainError('run_state_conflict', `Only a queued run can start; this one is ${status ?? 'gone'}`, { runId, status });
       }
-      const [agent] = await query<{ adapter_type: string }>(
-        em,
-        'UPDATE agents SET last_heartbeat_at = now() WHERE id = $1 RETURNING adapter_type',
-        [run.agent_id],
-      );
+      const adapterType = await this.agents.touchHeartbeat(em, run.agent_id);
       await this.audit.record(em, {
         companyId: run.company_id,
         ...auditActor(actor),
@@ -137,7 +114,7 @@ export class RunLifecycleService {
         entityId: runId,
         details: { leaseSeconds: this.config.runLeaseSeconds, callerRunId: actor.type === 'agent' ? actor.runId : null },
       });
-      return { run, adapterType: agent?.adapter_type ?? 'process' };
+      return { run, adapterType: adapterType ?? 'process' };
     });
     const { token } = await this.runJwt.sign({
       sub: started.run.agent_id,
@@ -156,15 +133,9 @@ export class RunLifecycleService {
   async heartbeat(actor: Actor, runId: string): Promise<RunRow> {
     assertRunAgent(actor, await this.queries.get(runId));
     const renewed = await this.tx.run(async (em) => {
-      const [run] = await query<RunRow>(
-        em,
-        `UPDATE heartbeat_runs SET last_heartbeat_at = now(), updated_at = now()
-          WHERE id = $1 AND ${runIsLive('$2')}
-          RETURNING ${runColumns('$2')}`,
-        [runId, this.config.runLeaseSeconds],
-      );
-      if (run) await query(em, 'UPDATE agents SET last_heartbeat_at = now() WHERE id = $1', [run.agent_id]);
-      return run ?? null;
+      const run = await this.runs.renewLeaseIfLive(em, runId);
+      if (run) await this.agents.touchHeartbeat(em, run.agent_id);
+      return run;
     });
     if (renewed) return renewed;
 

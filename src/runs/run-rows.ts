@@ -1,4 +1,3 @@
-import { leaseEnd } from '../locks/run-liveness';
 import type { InvocationSource, RunStatus } from './heartbeat-run.entity';
 
 /** A heartbeat_runs row as the run SQL returns it, with the lease computed by the database. */
@@ -20,9 +19,18 @@ export interface RunRow {
   lease_expires_at: Date | null;
 }
 
-/** The column list of every run read; `leaseSecondsParam` is the placeholder bound to RUN_LEASE_SECONDS. */
-export function runColumns(leaseSecondsParam: string): string {
-  return `id, company_id, agent_id, status, invocation_source, trigger_detail, issue_id, started_at, finished_at,
-          last_heartbeat_at, error, error_code, created_at, updated_at,
-          CASE WHEN status = 'running' THEN ${leaseEnd(leaseSecondsParam)} END AS lease_expires_at`;
+/** A run with its agent's name and adapter, as Paperclip's live-run lists show it. */
+export interface LiveRunRow extends RunRow {
+  agent_name: string;
+  adapter_type: string;
+}
+
+/** The columns a run is locked with when it ends: who it belongs to and what it was. */
+export interface LockedRunRow {
+  id: string;
+  company_id: string;
+  agent_id: string;
+  status: RunStatus;
+  started_at: Date | null;
+  last_heartbeat_at: Date | null;
 }

@@ -1,16 +1,24 @@
 import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { IdempotencyModule } from '../common/idempotency.module';
 import { LiveRunsController } from './live-runs.controller';
 import { LiveRunsService } from './live-runs.service';
 import { RunEndService } from './run-end.service';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunQueriesService } from './run-queries.service';
+import { RunReadsRepository } from './run-reads.repository';
 import { RunsController } from './runs.controller';
+import { RunsRepository } from './runs.repository';
 import { SweeperService } from './sweeper.service';
 
-/** Heartbeat runs: lifecycle, leases and the sweeper. Lock clearing comes from the global LocksModule. */
+/**
+ * Heartbeat runs: lifecycle, leases and the sweeper. AgentsModule for the wake-up lock and
+ * heartbeats; lock clearing comes from the global LocksModule.
+ */
 @Module({
+  imports: [AgentsModule, IdempotencyModule],
   controllers: [RunsController, LiveRunsController],
-  providers: [RunQueriesService, LiveRunsService, RunEndService, RunLifecycleService, SweeperService],
+  providers: [RunsRepository, RunReadsRepository, RunQueriesService, LiveRunsService, RunEndService, RunLifecycleService, SweeperService],
   exports: [RunQueriesService, LiveRunsService, RunEndService, SweeperService],
 })
 export class RunsModule {}

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import type { TransactionRunner } from '../database/transaction-runner';
 import type { StaleLockService } from '../locks/stale-lock.service';
 import type { RunEndService } from './run-end.service';
+import type { RunReadsRepository } from './run-reads.repository';
 import { SweeperService } from './sweeper.service';
 
 function harness() {
@@ -11,17 +11,16 @@ function harness() {
   let maxActive = 0;
   let sweeps = 0;
   const releases: (() => void)[] = [];
-  // The candidate read goes through sql.ts query(): outside a transaction it uses the pool.
-  const pool = {
-    query: async () => {
+  // A sweep starts with the candidate read; it is held open until the test releases it.
+  const reads = {
+    expiredLeaseIds: async () => {
       sweeps++;
       active++;
       maxActive = Math.max(maxActive, active);
       await new Promise<void>((resolve) => releases.push(resolve));
-      return { rows: [{ id: 'run-1' }] };
+      return ['run-1'];
     },
-  };
-  const dataSource = { manager: { connection: { driver: { master: pool } } } } as unknown as DataSource;
+  } as unknown as RunReadsRepository;
   const runEnd = { timeOutIfExpired: async () => true } as unknown as RunEndService;
   const staleLocks = { sweep: async () => 0 } as unknown as StaleLockService;
   const tx = {
@@ -32,7 +31,7 @@ function harness() {
     },
   } as unknown as TransactionRunner;
   const config = { runLeaseSeconds: 300, sweepIntervalMs: 60_000 } as AppConfig;
-  const sweeper = new SweeperService(dataSource, tx, staleLocks, runEnd, config);
+  const sweeper = new SweeperService(reads, tx, staleLocks, runEnd, config);
   const flush = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
   };

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { StaleLockService } from '../locks/stale-lock.service';
 import { RunEndService } from './run-end.service';
-import { leaseExpired } from '../locks/run-liveness';
-import { query } from '../database/sql';
+import { RunReadsRepository } from './run-reads.repository';
 
 export interface SweepResult {
   /** Runs this sweep moved to timed_out. */
@@ -34,7 +32,7 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private pending = 0;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly reads: RunReadsRepository,
     private readonly tx: TransactionRunner,
     private readonly staleLocks: StaleLockService,
     private readonly runEnd: RunEndService,
@@ -74,13 +72,9 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sweep(): Promise<SweepResult> {
     // Candidates are read without locks; each is re-checked under its own row lock.
-    const candidates: { id: string }[] = await query(
-      this.dataSource.manager,
-      `SELECT id FROM heartbeat_runs WHERE ${leaseExpired('$1')} ORDER BY id LIMIT $2`,
-      [this.config.runLeaseSeconds, MAX_RUNS_PER_SWEEP],
-    );
+    const candidates = await this.reads.expiredLeaseIds(MAX_RUNS_PER_SWEEP);
     const result: SweepResult = { timedOut: 0, failed: 0, staleLocksCleared: 0 };
-    for (const { id } of candidates) {
+    for (const id of candidates) {
       try {
         if (await this.runEnd.timeOutIfExpired(id)) result.timedOut++;
       } catch (error) {
