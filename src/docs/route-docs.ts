@@ -90,6 +90,20 @@ function byStatus(errors: DocumentedError[]): Map<number, ErrorCode[]> {
   return new Map([...groups].sort(([a], [b]) => a - b));
 }
 
+/**
+ * `@Headers('idempotency-key')` makes Swagger add a bare, required header beside the `@ApiHeader`
+ * that documents it; the UI then refuses to execute until it is filled. Headers are case-insensitive:
+ * keep one per name, the documented one.
+ */
+function withoutDuplicateHeaders(parameters: Parameter[]): Parameter[] {
+  const documented = new Map<string, Parameter>();
+  for (const p of parameters) {
+    const key = p.name.toLowerCase();
+    if (p.in === 'header' && (!documented.has(key) || p.description)) documented.set(key, p);
+  }
+  return parameters.filter((p) => p.in !== 'header' || documented.get(p.name.toLowerCase()) === p);
+}
+
 function documentOperation(path: string, op: Operation): void {
   const access = op[ACCESS_EXTENSION] as DocumentedAccess | undefined;
   const groups = byStatus([
@@ -104,8 +118,9 @@ function documentOperation(path: string, op: Operation): void {
   const parts = [op.description, access ? `**Who may call:** ${whoMayCall(access)}` : undefined, `**Errors:** ${errorsLine}`];
   op.description = parts.filter(Boolean).join('\n\n');
 
+  op.parameters = withoutDuplicateHeaders(op.parameters ?? []);
   if (access && !('public' in access) && access.agent) {
-    const parameters = (op.parameters ?? []).filter((p) => !(p.in === 'header' && p.name.toLowerCase() === RUN_ID_HEADER_NAME.toLowerCase()));
+    const parameters = op.parameters.filter((p) => !(p.in === 'header' && p.name.toLowerCase() === RUN_ID_HEADER_NAME.toLowerCase()));
     op.parameters = [...parameters, RUN_ID_PARAMETER];
   }
   const example = op[ROUTE_EXAMPLE_EXTENSION];

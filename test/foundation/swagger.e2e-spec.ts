@@ -187,6 +187,16 @@ describe('OpenAPI document', () => {
     expect(runIdHeader(doc.paths['/api/issues/{id}/checkout'].post)).toBe(1);
   });
 
+  it('no route asks for a header twice or requires one (the UI would refuse to execute)', () => {
+    const wrong = operations
+      .filter(({ op }) => {
+        const headers = (op.parameters ?? []).filter((p) => p.in === 'header') as { name: string; required?: boolean }[];
+        return new Set(headers.map((h) => h.name.toLowerCase())).size !== headers.length || headers.some((h) => h.required);
+      })
+      .map((o) => `${o.method} ${o.path}`);
+    expect(wrong).toEqual([]);
+  });
+
   it('every JSON request body comes with an example the UI pre-fills', () => {
     const missing = operations
       .filter(({ op }) => op.requestBody?.content?.['application/json'] && op.requestBody.content['application/json'].example === undefined)
