@@ -43,10 +43,20 @@ export class IssuesController {
 
   @Get('companies/:companyId/issues')
   @Access({ board: 'viewer', agent: true })
-  @ApiRoute({ summary: "List a company's issues", description: 'Filter by status, assignee, parent or text; page with `limit` and `offset`.' })
-  @ApiOkResponse({ type: [IssueResponse], description: 'Sorted by priority, then most recently updated' })
-  async list(@Param('companyId', ParseUUIDPipe) companyId: string, @Query() query: ListIssuesQuery): Promise<IssueResponse[]> {
-    return (await this.issues.list(companyId, query)).map((row) => toIssueResponse(row));
+  @ApiRoute({ summary: "List a company's issues", description: 'Filter by status, assignee, parent or text; page with `limit` and `cursor` (keyset, from `X-Next-Cursor`) or `offset`.' })
+  @ApiOkResponse({
+    type: [IssueResponse],
+    description: 'Sorted by priority, then most recently updated, then id',
+    headers: { 'X-Next-Cursor': { description: 'Pass as `cursor` for the next page; absent on the last page', schema: { type: 'string' } } },
+  })
+  async list(
+    @Param('companyId', ParseUUIDPipe) companyId: string,
+    @Query() query: ListIssuesQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IssueResponse[]> {
+    const page = await this.issues.listPage(companyId, query);
+    if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+    return page.issues.map((row) => toIssueResponse(row));
   }
 
   @Get('issues/:id')
