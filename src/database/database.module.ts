@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source';
 import { LookupRunner } from './lookup-runner';
+import { PoolStatsReporter } from './pool-stats';
 import { TransactionRunner } from './transaction-runner';
 
 @Global()
@@ -12,7 +13,7 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, { lockTimeoutMs: config.lockTimeoutMs, batching: config.pgBatching }), retryAttempts: 3, retryDelay: 500 })],
-      providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner, LookupRunner],
+      providers: [{ provide: APP_CONFIG, useValue: config }, TransactionRunner, LookupRunner, PoolStatsReporter],
       exports: [APP_CONFIG, TransactionRunner, LookupRunner],
     };
   }

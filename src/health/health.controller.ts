@@ -1,10 +1,12 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorator';
+import { ErrorBody } from '../common/error-body';
 import { APP_VERSION } from '../common/version';
-import { query } from '../database/sql';
+import { HealthRepository } from './health.repository';
+import { ReadinessService } from './readiness.service';
 
 export class HealthResponse {
   @ApiProperty({ example: 'ok' }) status: string;
@@ -12,10 +14,20 @@ export class HealthResponse {
   @ApiProperty({ example: 'up', enum: ['up', 'down'] }) database: string;
 }
 
+export class ProbeResponse {
+  @ApiProperty({ example: 'ok' }) status: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { database: { status: 'up' } } }) details: Record<string, unknown>;
+}
+
+type NotReady = { error: string; code: 'not_ready'; details: Record<string, unknown> };
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly repository: HealthRepository,
+    private readonly readiness: ReadinessService,
+  ) {}
 
   @Get()
   @Public()
@@ -23,11 +35,36 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'The database is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponse | Record<string, unknown>> {
     try {
-      await query(this.dataSource.manager, 'SELECT 1');
+      await this.repository.ping();
       return { status: 'ok', version: APP_VERSION, database: 'up' };
     } catch {
       res.status(HttpStatus.SERVICE_UNAVAILABLE);
       return { status: 'error', version: APP_VERSION, database: 'down', error: 'The database is unavailable', code: 'database_unavailable' };
+    }
+  }
+
+  @Get('live')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process is up and serving (never touches the database)' })
+  @ApiOkResponse({ type: ProbeResponse })
+  async live(): Promise<HealthCheckResult> {
+    return this.readiness.live();
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: "Readiness: database reachable, migrations applied, this process's sweeper succeeded within 3 intervals" })
+  @ApiOkResponse({ type: ProbeResponse })
+  @ApiServiceUnavailableResponse({ type: ErrorBody, description: '`not_ready`; `details` names each check and its state' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | NotReady> {
+    try {
+      return await this.readiness.ready();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const result = error.getResponse() as HealthCheckResult;
+      res.status(HttpStatus.SERVICE_UNAVAILABLE);
+      const down = Object.keys(result.error ?? {});
+      return { error: `Not ready: ${down.join(', ')} down`, code: 'not_ready', details: result.details };
     }
   }
 }
