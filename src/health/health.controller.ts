@@ -5,8 +5,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
 import { ErrorBody } from '../common/error-body';
 import { APP_VERSION } from '../common/version';
-import { HealthRepository } from './health.repository';
-import { ReadinessService } from './readiness.service';
+import { HealthService } from './health.service';
 
 export class HealthResponse {
   @ApiProperty({ example: 'ok' }) status: string;
@@ -24,23 +23,16 @@ type NotReady = { error: string; code: 'not_ready'; details: Record<string, unkn
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly repository: HealthRepository,
-    private readonly readiness: ReadinessService,
-  ) {}
+  constructor(private readonly probes: HealthService) {}
 
   @Get()
   @Public()
   @ApiOkResponse({ type: HealthResponse })
   @ApiServiceUnavailableResponse({ description: 'The database is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponse | Record<string, unknown>> {
-    try {
-      await this.repository.ping();
-      return { status: 'ok', version: APP_VERSION, database: 'up' };
-    } catch {
-      res.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { status: 'error', version: APP_VERSION, database: 'down', error: 'The database is unavailable', code: 'database_unavailable' };
-    }
+    if (await this.probes.databaseUp()) return { status: 'ok', version: APP_VERSION, database: 'up' };
+    res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'error', version: APP_VERSION, database: 'down', error: 'The database is unavailable', code: 'database_unavailable' };
   }
 
   @Get('live')
@@ -48,7 +40,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Liveness: the process is up and serving (never touches the database)' })
   @ApiOkResponse({ type: ProbeResponse })
   async live(): Promise<HealthCheckResult> {
-    return this.readiness.live();
+    return this.probes.live();
   }
 
   @Get('ready')
@@ -58,7 +50,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: ErrorBody, description: '`not_ready`; `details` names each check and its state' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | NotReady> {
     try {
-      return await this.readiness.ready();
+      return await this.probes.ready();
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;

@@ -7,15 +7,24 @@ const DATABASE_TIMEOUT_MS = 2000;
 /** Ready only while this process's own sweeper keeps succeeding: a process whose sweeps fail is taken out of rotation. */
 const SWEEP_INTERVALS_TOLERATED = 3;
 
-/** The readiness checks (@nestjs/terminus): database reachable, migrations applied, sweeper recent. */
+/** The probes: /api/health's database check, and liveness / readiness (@nestjs/terminus: database reachable, migrations applied, sweeper recent). */
 @Injectable()
-export class ReadinessService {
+export class HealthService {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly repository: HealthRepository,
     private readonly sweeper: SweeperService,
   ) {}
+
+  async databaseUp(): Promise<boolean> {
+    try {
+      await this.repository.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
