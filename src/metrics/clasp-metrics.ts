@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { clusterMetricsFromPrimary, inClusterWorker } from './cluster-metrics';
 
 export interface PoolStats {
   total: number;
@@ -76,7 +77,9 @@ export class ClaspMetrics {
   });
   readonly sweepLastSuccess = new Gauge({
     name: 'clasp_sweeper_last_success_timestamp_seconds',
-    help: "Unix time this process's sweeper last finished a sweep (0: not yet)",
+    help: "Unix time this process's sweeper last finished a sweep (0: not yet; WORKERS>1: the oldest worker's)",
+    // Several workers: the stalest sweeper is the one to alert on.
+    aggregator: 'min',
     registers: [this.registry],
   });
 
@@ -107,7 +110,8 @@ export class ClaspMetrics {
     this.poolStats = source;
   }
 
+  /** This process's metrics; in a cluster worker, every worker's, gathered by the primary. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return inClusterWorker() ? clusterMetricsFromPrimary() : this.registry.metrics();
   }
 }

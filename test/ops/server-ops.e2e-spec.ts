@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   buildServer, freePort, generatedKeys, ROOT, runningPostmaster, Server, sleep, spawnServer, stopAllServers, stopOrphanedPostmaster, url, waitHealthy,
 } from '../helpers/server-process';
+import { valueOf } from './prometheus-text';
 
 /**
  * The compiled server as an operator runs it, stdout a pipe (not a TTY): JSON log lines beside the
@@ -14,6 +16,26 @@ const BUILD_DIR = join(ROOT, '.test-data', `ops-build-${process.pid}-${randomByt
 let MAIN: string;
 let dataDir: string;
 let server: Server;
+const dataDirs: string[] = [];
+
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clasp-ops-'));
+  chmodSync(dir, 0o755); // postgres runs as its own user when we are root
+  dataDirs.push(dir);
+  return dir;
+}
+
+/** A request on a connection of its own, so the cluster may hand it to any worker. */
+function fresh(port: number, path: string): Promise<{ status: number; worker: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, worker: Number(res.headers['x-clasp-worker']), text }));
+    });
+    req.on('error', reject);
+  });
+}
 
 jest.setTimeout(180_000);
 
@@ -36,8 +58,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('the server process: log format and probes', () => {
   beforeAll(async () => {
     MAIN = buildServer(BUILD_DIR);
-    dataDir = mkdtempSync(join(tmpdir(), 'clasp-ops-'));
-    chmodSync(dataDir, 0o755); // postgres runs as its own user when we are root
+    dataDir = freshDataDir();
     // The embedded database of its own, so this suite may stop it; sweeps every 200 ms so a stuck sweeper shows quickly.
     const env = { DATA_DIR: dataDir, PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'info', SWEEP_INTERVAL_MS: '200', WORKERS: '1' };
     server = spawnServer(MAIN, env);
@@ -46,9 +67,9 @@ describe('the server process: log format and probes', () => {
 
   afterAll(async () => {
     await stopAllServers();
-    if (dataDir) {
-      await stopOrphanedPostmaster(join(dataDir, 'pg'));
-      rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) {
+      await stopOrphanedPostmaster(join(dir, 'pg'));
+      rmSync(dir, { recursive: true, force: true });
     }
     rmSync(BUILD_DIR, { recursive: true, force: true });
     try {
@@ -108,5 +129,28 @@ describe('the server process: log format and probes', () => {
     });
     expect(stale.status).toBe(503);
     expect(server.proc.exitCode).toBeNull();
+  });
+
+  it('WORKERS=2: whichever worker answers /metrics, it reports both workers\' requests', async () => {
+    const port = await freePort();
+    const cluster = spawnServer(MAIN, { DATA_DIR: freshDataDir(), PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn', WORKERS: '2' });
+    await waitHealthy(cluster, Date.now());
+    const answered = await Promise.all(Array.from({ length: 30 }, () => fresh(port, '/api/health/live')));
+    expect(answered.every((r) => r.status === 200)).toBe(true);
+    const workers = new Set(answered.map((r) => r.worker));
+
+    const seenBy = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      const scrape = await fresh(port, '/metrics');
+      expect(scrape.status).toBe(200);
+      seenBy.add(scrape.worker);
+      // waitHealthy's own /api/health polls are in there too; the 30 probes are exact.
+      expect(valueOf(scrape.text, 'clasp_http_request_duration_seconds_count', { route: '/api/health/live', status: '200' })).toBe(30);
+      expect(valueOf(scrape.text, 'clasp_db_pool_max')).toBe(40); // 20 per worker
+    }
+    // node:cluster hands connections round-robin: both workers served probes and both answered scrapes,
+    // so each scrape's 30 counts both workers' requests.
+    expect(workers.size).toBe(2);
+    expect(seenBy.size).toBe(2);
   });
 });
