@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { LocksModule } from '../locks/locks.module';
 import { RunsModule } from '../runs/runs.module';
 import { CommentsController } from './comments.controller';
 import { CommentsService } from './comments.service';
@@ -20,7 +22,7 @@ import { ReleaseService } from './ownership/release.service';
 import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 
 @Module({
-  imports: [RunsModule],
+  imports: [RunsModule, LocksModule, AuditModule],
   controllers: [InboxController, IssuesController, CommentsController, HeartbeatContextController],
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,

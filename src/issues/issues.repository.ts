@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry, auditInsert } from '../audit/audit.repository';
 import { notFound } from '../common/domain-error';
-import { BuiltStatement, query, queryInOrder } from '../database/sql';
+import { BuiltStatement } from '../database/built-statement';
+import { query, queryInOrder } from '../database/sql';
 import { IssueLocksRepository, lockedRuns } from '../locks/issue-locks.repository';
 import type { LockedRuns } from '../locks/lock-holders';
 import { DB_NOW } from '../ownership/policy-types';
@@ -15,20 +16,18 @@ const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 
  * The bare issue row under `pessimistic_write` (FOR UPDATE OF i: no join is locked), saying in the
  * same statement whether unresolved blockers exist (checkout needs it; it saves a round trip).
  */
-const LOCK_ISSUE = new BuiltStatement(['issueId'] as const, (ds) =>
+const LOCK_ISSUE = (ds: DataSource) =>
   ds
     .createQueryBuilder()
     .select('i.*')
     .addSelect(`EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')})`, 'has_unresolved_blockers')
     .from('issues', 'i')
     .where('i.id = :issueId')
-    .setLock('pessimistic_write', undefined, ['i']),
-);
+    .setLock('pessimistic_write', undefined, ['i']);
 
 /** Several issues under `pessimistic_write`, in id order: the global lock order for several issues. */
-const LOCK_ISSUES_IN_ORDER = new BuiltStatement(['ids'] as const, (ds) =>
-  ds.createQueryBuilder().select('i.id', 'id').addSelect('i.company_id', 'company_id').from('issues', 'i').where('i.id = ANY(:ids::uuid[])').orderBy('i.id').setLock('pessimistic_write'),
-);
+const LOCK_ISSUES_IN_ORDER = (ds: DataSource) =>
+  ds.createQueryBuilder().select('i.id', 'id').addSelect('i.company_id', 'company_id').from('issues', 'i').where('i.id = ANY(:ids::uuid[])').orderBy('i.id').setLock('pessimistic_write');
 
 export interface IssueListFilter {
   status?: string[];
@@ -49,13 +48,16 @@ function valueSql(value: unknown, params: unknown[]): string {
 /** The `issues` table: row locks, reads, the one UPDATE and the one INSERT. */
 @Injectable()
 export class IssuesRepository {
+  private readonly lockIssueStatement = new BuiltStatement<{ issueId: string }>(() => LOCK_ISSUE(this.dataSource));
+  private readonly lockIssuesInOrderStatement = new BuiltStatement<{ ids: string[] }>(() => LOCK_ISSUES_IN_ORDER(this.dataSource));
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly locks: IssueLocksRepository,
   ) {}
 
   async lock(em: EntityManager, issueId: string): Promise<IssueRow> {
-    const { text, values } = LOCK_ISSUE.bind(this.dataSource, { issueId });
+    const { text, values } = this.lockIssueStatement.statement({ issueId });
     const [row] = await query<IssueRow>(em, text, values);
     if (!row) throw notFound('Issue', { id: issueId });
     return row;
@@ -63,14 +65,14 @@ export class IssuesRepository {
 
   /** lock(), then the holder runs and the caller's run FOR SHARE — in that lock order, in one round trip. */
   async lockWithRuns(em: EntityManager, issueId: string, callerRunId: string | null): Promise<{ issue: IssueRow; runs: LockedRuns }> {
-    const [[issue], runRows] = await queryInOrder(em, [LOCK_ISSUE.bind(this.dataSource, { issueId }), this.locks.lockRunsOfIssue(issueId, callerRunId)]);
+    const [[issue], runRows] = await queryInOrder(em, [this.lockIssueStatement.statement({ issueId }), this.locks.lockRunsOfIssue(issueId, callerRunId)]);
     if (!issue) throw notFound('Issue', { id: issueId });
     return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
   }
 
   /** Locks issues in id order; answers id → company of those that exist. */
   async lockInOrder(em: EntityManager, issueIds: string[]): Promise<Map<string, string>> {
-    const { text, values } = LOCK_ISSUES_IN_ORDER.bind(this.dataSource, { ids: [...new Set(issueIds)].sort() });
+    const { text, values } = this.lockIssuesInOrderStatement.statement({ ids: [...new Set(issueIds)].sort() });
     const rows = await query<{ id: string; company_id: string }>(em, text, values);
     return new Map(rows.map((r) => [r.id, r.company_id]));
   }
