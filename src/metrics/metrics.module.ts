@@ -1,8 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ClaspMetrics } from './clasp-metrics';
 import { MetricsController } from './metrics.controller';
 
-/** Global like DatabaseModule: the transaction runner, the sweeper, checkout and lock clearing all count into it. */
-@Global()
+/** The one ClaspMetrics of the app, imported where something is counted (database, locks, runs, issues). */
 @Module({ controllers: [MetricsController], providers: [ClaspMetrics], exports: [ClaspMetrics] })
 export class MetricsModule {}

@@ -1,4 +1,5 @@
 import { createAgent, createCompany, seedIssueLockedBy, type AgentFixture, type CompanyFixture } from '../helpers/factories';
+import { holdRowLock } from '../helpers/row-locks';
 import { startTestApp, TestApp } from '../helpers/test-app';
 import { SweeperService } from '../../src/runs/sweeper.service';
 import { asAgent, checkout, createIssue } from '../issues/issue-helpers';
@@ -16,7 +17,8 @@ describe('GET /metrics', () => {
   let second: AgentFixture;
 
   beforeAll(async () => {
-    t = await startTestApp({ metricsToken: TOKEN });
+    // A short lock wait, so the issue_busy case answers quickly.
+    t = await startTestApp({ metricsToken: TOKEN, lockTimeoutMs: 500 });
     company = await createCompany(t);
     first = await createAgent(t, company.id);
     second = await createAgent(t, company.id);
@@ -94,6 +96,24 @@ describe('GET /metrics', () => {
     expect(moved('clasp_sweeper_duration_seconds_count', { result: 'ok' })).toBe(1);
     expect(valueOf(after, 'clasp_sweeper_last_success_timestamp_seconds')).toBeGreaterThanOrEqual(Date.now() / 1000 - 10);
     expect(valueOf(after, 'clasp_runs_started_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a lock wait that times out counts as issue_busy, by route and as a checkout outcome', async () => {
+    const issue = await createIssue(t, company.id);
+    const { runId } = await liveRun(t, first);
+    const before = await scrape();
+    const holder = await holdRowLock(t, 'issues', issue.id);
+    try {
+      const res = await t.http().post(`/api/issues/${issue.id}/checkout`).set(asAgent(first, runId)).send({ agentId: first.id, expectedStatuses: ['todo'] });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 409, code: 'issue_busy' });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const after = await scrape();
+    const moved = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    expect(moved('clasp_issue_busy_total', { route: '/api/issues/:id/checkout' })).toBe(1);
+    expect(moved('clasp_checkouts_total', { outcome: 'issue_busy' })).toBe(1);
   });
 
   it('no label carries an id: series stay bounded however many issues and agents there are', async () => {
