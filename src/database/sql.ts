@@ -38,6 +38,17 @@ export async function query<T>(em: EntityManager, text: string, values: unknown[
 }
 
 /**
+ * query() as an unnamed statement: planned for its values on every call. For a statement whose best
+ * plan depends on a value (a search pattern: rare → trigram index, common → the ordered index), where
+ * a cached generic plan could be a scan of a whole company.
+ */
+export async function queryPlannedPerCall<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
+  const client: PgQueryable = em.queryRunner ? await em.queryRunner.connect() : (em.connection.driver as PostgresDriver).master;
+  const result = await client.query({ text, values: values.map(jsonIfObject) } as never);
+  return result.rows as T[];
+}
+
+/**
  * Objects go to PostgreSQL as JSON text, as pg would send them — but serialized here, before pg
  * sees them: pg fails on an unserializable value only after counting the named statement as
  * prepared on the connection, which breaks every later use of it there.

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
-import { ErrorBody } from '../common/error-body';
+import { ApiRoute } from '../docs/api-route.decorator';
 import { APP_VERSION } from '../common/version';
 import { HealthService } from './health.service';
 
@@ -27,8 +27,8 @@ export class HealthController {
 
   @Get()
   @Public()
+  @ApiRoute({ summary: 'Health', description: 'Whether the server can reach its database, and its version. 503 (`database_unavailable`) when the database is down.' })
   @ApiOkResponse({ type: HealthResponse })
-  @ApiServiceUnavailableResponse({ description: 'The database is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponse | Record<string, unknown>> {
     if (await this.probes.databaseUp()) return { status: 'ok', version: APP_VERSION, database: 'up' };
     res.status(HttpStatus.SERVICE_UNAVAILABLE);
@@ -37,7 +37,7 @@ export class HealthController {
 
   @Get('live')
   @Public()
-  @ApiOperation({ summary: 'Liveness: the process is up and serving (never touches the database)' })
+  @ApiRoute({ summary: 'Liveness', description: 'The process is up and serving HTTP. Never touches the database: restart the process only when this fails.' })
   @ApiOkResponse({ type: ProbeResponse })
   async live(): Promise<HealthCheckResult> {
     return this.probes.live();
@@ -45,9 +45,14 @@ export class HealthController {
 
   @Get('ready')
   @Public()
-  @ApiOperation({ summary: "Readiness: database reachable, migrations applied, this process's sweeper succeeded within 3 intervals" })
+  @ApiRoute({
+    summary: 'Readiness',
+    description:
+      "Whether this process should get traffic: the database answers, no migration is pending, and this process's sweeper succeeded within 3 sweep intervals. " +
+      '503 (`not_ready`) otherwise; `details` names each check and its state.',
+    errors: ['not_ready'],
+  })
   @ApiOkResponse({ type: ProbeResponse })
-  @ApiServiceUnavailableResponse({ type: ErrorBody, description: '`not_ready`; `details` names each check and its state' })
   async ready(@Res({ passthrough: true }) res: Response): Promise<HealthCheckResult | NotReady> {
     try {
       return await this.probes.ready();

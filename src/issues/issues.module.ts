@@ -9,6 +9,7 @@ import { HeartbeatContextController } from './heartbeat-context.controller';
 import { HeartbeatContextService } from './heartbeat-context.service';
 import { InboxController } from './inbox.controller';
 import { IssuesController } from './issues.controller';
+import { OwnershipController } from './ownership/ownership.controller';
 import { IssuesService } from './issues.service';
 import { IssuesRepository } from './issues.repository';
 import { IssueRelationsRepository } from './issue-relations.repository';
@@ -24,7 +25,7 @@ import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 
 @Module({
   imports: [RunsModule, LocksModule, AuditModule, MetricsModule],
-  controllers: [InboxController, IssuesController, CommentsController, HeartbeatContextController],
+  controllers: [InboxController, IssuesController, OwnershipController, CommentsController, HeartbeatContextController],
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,
     IssuesService, IssueUpdateService, IssueBlockersService, IssueReferencesService, CommentsService, HeartbeatContextService,

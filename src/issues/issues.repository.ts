@@ -3,14 +3,17 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry, auditInsert } from '../audit/audit.repository';
 import { notFound } from '../common/domain-error';
 import { BuiltStatement } from '../database/built-statement';
-import { query, queryInOrder } from '../database/sql';
+import { query, queryInOrder, queryPlannedPerCall } from '../database/sql';
 import { IssueLocksRepository, lockedRuns } from '../locks/issue-locks.repository';
 import type { LockedRuns } from '../locks/lock-holders';
 import { DB_NOW } from '../ownership/policy-types';
 import { IssueChanges, IssueRow, NewIssueRow, WRITABLE_COLUMNS } from './issue-row';
+import type { IssueListCursor } from './issue-list-cursor';
 import { unresolvedBlockersOf } from './issue-relations.repository';
 
-const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+/** The list order's first key, exactly as the list indexes spell it (migrations/1796185352768-IssueListIndexes.ts). */
+const PRIORITY_RANK = `(CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)`;
+const LIST_ORDER = `${PRIORITY_RANK}, updated_at DESC, id`;
 
 /**
  * The bare issue row under `pessimistic_write` (FOR UPDATE OF i: no join is locked), saying in the
@@ -34,8 +37,16 @@ export interface IssueListFilter {
   assigneeAgentId?: string;
   parentId?: string;
   q?: string;
+  /** Keyset position: the issues after this one in the list order. */
+  after?: IssueListCursor;
   limit: number;
   offset: number;
+}
+
+/** A list row carries its sort keys, as PostgreSQL prints them, for the next page's cursor. */
+export interface IssueListRow extends IssueRow {
+  list_rank: number;
+  list_updated_at: string;
 }
 
 /** Renders a column's value: DB_NOW is the database clock, anything else a parameter. */
@@ -125,28 +136,39 @@ export class IssuesRepository {
     return { issueNumber: company.issue_counter, identifier: `${company.issue_prefix}-${company.issue_counter}` };
   }
 
-  /** Visible issues of a company: priority, then most recently updated. */
-  list(companyId: string, filter: IssueListFilter): Promise<IssueRow[]> {
+  /**
+   * Visible issues of a company: priority, then most recently updated, then id — the order of the
+   * issues_company_*_order_idx indexes, which serve it without a sort. After a cursor, the rest of
+   * the order is three ranges of those indexes (same rank and updated_at with a greater id; same
+   * rank and older; a lower priority), each read in index order up to the page's end and merged
+   * (a row-value comparison cannot express "updated_at desc, id asc").
+   */
+  list(companyId: string, filter: IssueListFilter): Promise<IssueListRow[]> {
     const params: unknown[] = [companyId];
     const where = ['company_id = $1', 'hidden_at IS NULL'];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (filter.status?.length) add((n) => `status = ANY($${n}::text[])`, filter.status);
-    if (filter.assigneeAgentId) add((n) => `assignee_agent_id = $${n}`, filter.assigneeAgentId);
-    if (filter.parentId) add((n) => `parent_id = $${n}`, filter.parentId);
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (filter.status?.length) where.push(`status = ANY(${param(filter.status)}::text[])`);
+    if (filter.assigneeAgentId) where.push(`assignee_agent_id = ${param(filter.assigneeAgentId)}`);
+    if (filter.parentId) where.push(`parent_id = ${param(filter.parentId)}`);
     if (filter.q) {
-      add((n) => `(title ILIKE $${n} OR identifier ILIKE $${n} OR description ILIKE $${n})`, `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const pattern = param(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(title ILIKE ${pattern} OR identifier ILIKE ${pattern} OR description ILIKE ${pattern})`);
     }
-    params.push(filter.limit, filter.offset);
-    return query<IssueRow>(
-      this.dataSource.manager,
-      `SELECT * FROM issues WHERE ${where.join(' AND ')}
-        ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id
-        LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
+    const [limit, offset] = [param(filter.limit), param(filter.offset)];
+    const select = (extra: string[]) =>
+      `SELECT *, ${PRIORITY_RANK} AS list_rank, updated_at::text AS list_updated_at FROM issues WHERE ${[...where, ...extra].join(' AND ')} ORDER BY ${LIST_ORDER}`;
+    let sql = `${select([])} LIMIT ${limit} OFFSET ${offset}`;
+    if (filter.after) {
+      const [rank, updatedAt, id] = [param(filter.after.rank), param(filter.after.updatedAt), param(filter.after.id)];
+      const ranges = [
+        [`${PRIORITY_RANK} = ${rank}::int`, `updated_at = ${updatedAt}::timestamptz`, `id > ${id}::uuid`],
+        [`${PRIORITY_RANK} = ${rank}::int`, `updated_at < ${updatedAt}::timestamptz`],
+        [`${PRIORITY_RANK} > ${rank}::int`],
+      ];
+      const reads = ranges.map((range) => `(${select(range)} LIMIT ${limit}::bigint + ${offset}::bigint)`);
+      sql = `SELECT * FROM (${reads.join(' UNION ALL ')}) page ORDER BY list_rank, updated_at DESC, id LIMIT ${limit} OFFSET ${offset}`;
+    }
+    return (filter.q ? queryPlannedPerCall : query)<IssueListRow>(this.dataSource.manager, sql, params);
   }
 
   /** `issueId` and its ancestors, nearest first (bounded depth): for parent checks and cycles. */

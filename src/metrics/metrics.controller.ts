@@ -1,14 +1,14 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
-import { ErrorBody } from '../common/error-body';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ApiRoute } from '../docs/api-route.decorator';
 import { ClaspMetrics } from './clasp-metrics';
 import { assertMetricsToken } from './metrics-token';
 
 /** Served at /metrics, outside the /api prefix (configureApp), as Prometheus expects. */
-@ApiTags('metrics')
+@ApiTags('health')
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -18,10 +18,15 @@ export class MetricsController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: "Prometheus metrics of this server process (docs/operations.md); Bearer METRICS_TOKEN when it is set" })
+  @ApiRoute({
+    summary: 'Prometheus metrics',
+    description:
+      'The whole server\'s metrics in the Prometheus text format (every worker\'s when WORKERS>1); each name and what to alert on is in docs/operations.md. ' +
+      'When METRICS_TOKEN is set, send `Authorization: Bearer <METRICS_TOKEN>` (not a board or agent key).',
+    errors: ['unauthenticated', 'invalid_credentials'],
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
-  @ApiUnauthorizedResponse({ type: ErrorBody, description: 'METRICS_TOKEN is set and the request did not carry it' })
   async scrape(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) res: Response): Promise<string> {
     assertMetricsToken(this.config.metricsToken, authorization);
     res.setHeader('Content-Type', this.metrics.registry.contentType);
