@@ -14,7 +14,7 @@ export const API_TAGS = {
   runs: 'Heartbeat runs: wake-up, start (issues the run JWT), heartbeat, finish, cancel, and the live runs',
   audit: 'The activity log of every change',
   users: 'Board users, their keys, and `/me`',
-  health: 'Liveness and readiness for operators and load balancers',
+  health: 'Liveness, readiness and Prometheus metrics (`/metrics`) for operators and load balancers',
 } as const;
 
 export type ApiTag = keyof typeof API_TAGS;
