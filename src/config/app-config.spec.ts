@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       pgBatching: true,
       workers: Math.min(64, availableParallelism()),
+      eventsKeepAliveMs: 15000,
+      eventsMaxBufferBytes: 1048576,
     });
   });
 

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { EventHubService } from './event-hub.service';
+import { EventsController } from './events.controller';
+
+/** GET /api/companies/:companyId/events: the activity log as a live, replayable SSE stream. */
+@Module({ controllers: [EventsController], providers: [EventHubService] })
+export class EventsModule {}
