@@ -57,6 +57,7 @@ describe('GET /api/companies/:companyId/events', () => {
       LOG_LEVEL: 'warn',
       WORKERS: '1',
       PG_BATCHING: process.env.PG_BATCHING ?? 'on',
+      EVENTS_KEEPALIVE_MS: '300',
     });
     const since = Date.now();
     one = spawnServer(main, env(await freePort()));
@@ -189,6 +190,13 @@ describe('GET /api/companies/:companyId/events', () => {
 
     const anonymous = await openSse(url(one, `/api/companies/${companyId}/events`), {});
     expect(anonymous.status).toBe(401);
+  });
+
+  it('sends keep-alive comments on an idle stream', async () => {
+    const idle = await stream(two);
+    await sleep(800);
+    expect(idle.comments.filter((c) => c === 'keep-alive').length).toBeGreaterThanOrEqual(1);
+    expect(idle.events).toHaveLength(0);
   });
 
   it('answers 400 to a malformed cursor', async () => {
