@@ -43,7 +43,7 @@ describe('EventStream', () => {
     let sent = 0;
     try {
       while (!stream.closed && sent < 100_000) {
-        stream.send(toFrame(row(++sent, { padding })));
+        stream.send([toFrame(row(++sent, { padding }))]);
         if (sent % 50 === 0) await new Promise((r) => setImmediate(r));
       }
       expect(stream.closed).toBe(true);
@@ -58,9 +58,9 @@ describe('EventStream', () => {
     const { stream, done } = await streamToStalledClient(1 << 20);
     try {
       const filtered = new EventStream((stream as unknown as { res: ServerResponse }).res, 5n, { action: 'issue.created' }, 1 << 20, () => undefined);
-      filtered.send(toFrame(row(4)));
+      filtered.send([toFrame(row(4))]);
       expect(filtered.cursor).toBe(5n);
-      filtered.send(toFrame(row(6)));
+      filtered.send([toFrame(row(6))]);
       expect(filtered.cursor).toBe(6n);
     } finally {
       done();

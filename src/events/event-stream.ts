@@ -51,12 +51,16 @@ export class EventStream {
     this.write(`retry: 1000\n${announceCursor ? `id: ${this.cursor}\n` : ''}: connected\n\n`);
   }
 
-  /** Passes a frame on (if it matches) and moves the cursor; false once the stream is closed. */
-  send(frame: EventFrame): boolean {
+  /** Passes frames on (those it wants, in one write) and moves the cursor; false once the stream is closed. */
+  send(frames: EventFrame[]): boolean {
     if (this.closed) return false;
-    if (frame.seq <= this.cursor) return true;
-    this.cursor = frame.seq;
-    if (this.matches(frame.row)) this.write(frame.text);
+    let text = '';
+    for (const frame of frames) {
+      if (frame.seq <= this.cursor) continue;
+      this.cursor = frame.seq;
+      if (this.matches(frame.row)) text += frame.text;
+    }
+    if (text) this.write(text);
     return !this.closed;
   }
 
