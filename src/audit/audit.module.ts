@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ActivityEventsRepository } from './activity-events.repository';
 import { ActivityController } from './activity.controller';
 import { ActivityService } from './activity.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
-@Global()
 @Module({ controllers: [ActivityController], providers: [AuditRepository, AuditService, ActivityService, ActivityEventsRepository], exports: [AuditService, ActivityEventsRepository] })
 export class AuditModule {}

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { IssueLocksRepository } from './issue-locks.repository';
 import { LockViewRepository } from './lock-view.repository';
 import { LockViewService } from './lock-view.service';
@@ -6,8 +7,8 @@ import { LocksController } from './locks.controller';
 import { StaleLockService } from './stale-lock.service';
 
 /** Lock clearing used by both IssuesModule and RunsModule, so neither imports the other for it; and the board's locks view. */
-@Global()
 @Module({
+  imports: [AuditModule],
   controllers: [LocksController],
   providers: [IssueLocksRepository, StaleLockService, LockViewRepository, LockViewService],
   exports: [IssueLocksRepository, StaleLockService],
