@@ -11,7 +11,8 @@ export function configureApp(app: INestApplication): INestApplication {
   express.set('etag', false);
   express.disable('x-powered-by');
   app.use(requestIdMiddleware);
-  app.setGlobalPrefix('api');
+  // Prometheus scrapes /metrics, outside the API.
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 

@@ -49,6 +49,8 @@ describe('route access table', () => {
   it('names who may call every route (api.md §5)', () => {
     expect(routeTable()).toEqual({
       'GET /api/health': 'public',
+      'GET /api/health/live': 'public',
+      'GET /api/health/ready': 'public',
       'GET /api/me': 'board:any + agent',
       'POST /api/users': 'board:instanceAdmin',
       'GET /api/users': 'board:instanceAdmin',

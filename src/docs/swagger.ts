@@ -16,7 +16,7 @@ export const API_TAGS = {
   events: 'The activity log live, as Server-Sent Events, replayable with `Last-Event-ID`',
   locks: 'Every lock held in a company, and which are stale: what to read before a force-release',
   users: 'Board users, their keys, and `/me`',
-  health: 'Liveness and readiness for operators and load balancers',
+  health: 'Liveness, readiness and Prometheus metrics (`/metrics`) for operators and load balancers',
 } as const;
 
 export type ApiTag = keyof typeof API_TAGS;

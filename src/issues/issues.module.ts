@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { LocksModule } from '../locks/locks.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RunsModule } from '../runs/runs.module';
 import { CommentsController } from './comments.controller';
 import { CommentsService } from './comments.service';
@@ -23,7 +24,7 @@ import { ReleaseService } from './ownership/release.service';
 import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 
 @Module({
-  imports: [RunsModule, LocksModule, AuditModule],
+  imports: [RunsModule, LocksModule, AuditModule, MetricsModule],
   controllers: [InboxController, IssuesController, OwnershipController, CommentsController, HeartbeatContextController],
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,

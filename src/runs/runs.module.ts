@@ -4,6 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { LocksModule } from '../locks/locks.module';
 import { IdempotencyModule } from '../common/idempotency.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { LiveRunsController } from './live-runs.controller';
 import { LiveRunsService } from './live-runs.service';
 import { RunEndService } from './run-end.service';
@@ -19,7 +20,7 @@ import { SweeperService } from './sweeper.service';
  * heartbeats; LocksModule for lock clearing at run end; AuthModule for run JWTs.
  */
 @Module({
-  imports: [AgentsModule, IdempotencyModule, LocksModule, AuditModule, AuthModule],
+  imports: [AgentsModule, IdempotencyModule, LocksModule, AuditModule, AuthModule, MetricsModule],
   controllers: [RunsController, LiveRunsController],
   providers: [RunsRepository, RunReadsRepository, RunQueriesService, LiveRunsService, RunEndService, RunLifecycleService, SweeperService],
   exports: [RunQueriesService, LiveRunsService, RunEndService, SweeperService],

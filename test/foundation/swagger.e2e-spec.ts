@@ -82,11 +82,11 @@ describe('OpenAPI document', () => {
     );
   });
 
-  it('every route under /api except /api/health requires a declared scheme, and documents 401', () => {
+  it('every route under /api except the /api/health probes requires a declared scheme, and documents 401', () => {
     const schemes = Object.keys(doc.components.securitySchemes);
     const offenders: string[] = [];
     for (const { method, path, op } of operations) {
-      if (!path.startsWith('/api/') || path === '/api/health') continue;
+      if (!path.startsWith('/api/') || /^\/api\/health(\/live|\/ready)?$/.test(path)) continue;
       const named = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
       if (named.length === 0 || named.some((s) => !schemes.includes(s)) || !op.responses['401']) offenders.push(`${method} ${path}`);
     }
@@ -94,9 +94,8 @@ describe('OpenAPI document', () => {
     expect(operations.filter((o) => o.path.startsWith('/api/')).length).toBeGreaterThanOrEqual(18);
   });
 
-  it('/api/health is public: no security requirement', () => {
-    const health = doc.paths['/api/health'].get;
-    expect(health.security ?? []).toEqual([]);
+  it('/api/health and its live/ready probes are public: no security requirement', () => {
+    for (const path of ['/api/health', '/api/health/live', '/api/health/ready']) expect(doc.paths[path].get.security ?? []).toEqual([]);
   });
 
   it('every route documents at least one success response', () => {
