@@ -26,11 +26,12 @@ import type { RunResult } from './scenarios/calls';
 import { runCycleWithRaw } from './scenarios/cycle';
 import { runHot } from './scenarios/hot';
 import { runRead } from './scenarios/read';
+import { runStreams, StreamsResult, streamsJson, STREAMS_TARGET } from './scenarios/streams';
 import { seedIssues } from './seed';
 import { ProfileResult, runProfile } from './scenarios/profile';
 import { fmt } from './stats';
 
-const SCENARIO_RUNNERS: Record<ScenarioName, (company: Company, agents: BenchAgent[], c: number, opts: Options) => Promise<RunResult>> = {
+const SCENARIO_RUNNERS: Record<Exclude<ScenarioName, 'streams'>, (company: Company, agents: BenchAgent[], c: number, opts: Options) => Promise<RunResult>> = {
   cycle: runCycleWithRaw,
   hot: runHot,
   read: runRead,
@@ -52,11 +53,16 @@ async function main(): Promise<number> {
   const seed = opts.issues > 0 ? await seedIssues(company, agents, opts) : undefined;
 
   const results: RunResult[] = [];
+  const streamResults: StreamsResult[] = [];
   for (const scenario of opts.scenarios) {
     for (const c of opts.concurrency) {
       if (env.stopRequested) break;
       if (env.serverExited) throw new Error(`server died:\n${env.serverTail.slice(-30).join('\n')}`);
       log(`${scenario} C=${c} ...`);
+      if (scenario === 'streams') {
+        streamResults.push(await runStreams(company, agents, c, opts));
+        continue;
+      }
       const r = await SCENARIO_RUNNERS[scenario](company, agents, c, opts);
       const unit = scenario === 'read' ? 'calls' : 'cycles';
       log(
@@ -90,7 +96,9 @@ async function main(): Promise<number> {
   const checks = checkTargets(results);
   console.log('');
   console.log(`BENCH_JSON ${jsonSummary(opts, results, idle, checks, profile, { start: loadStart, end: loadEnd }, seed)}`);
-  return checks.some((c) => c.pass === false) ? 1 : 0;
+  for (const r of streamResults) console.log(`BENCH_STREAMS_JSON ${streamsJson(r)}`);
+  const streamsFailed = streamResults.some((r) => r.concurrency === 16 && !(r.ratio >= STREAMS_TARGET));
+  return checks.some((c) => c.pass === false) || streamsFailed ? 1 : 0;
 }
 
 // An interrupt does not wait for partial results: stop the server child at once, then the

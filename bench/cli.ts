@@ -1,7 +1,9 @@
 // Command-line options of the bench (see usage()).
 
-export type ScenarioName = 'cycle' | 'hot' | 'read';
+export type ScenarioName = 'cycle' | 'hot' | 'read' | 'streams';
 const SCENARIOS: ScenarioName[] = ['cycle', 'hot', 'read'];
+/** Not part of `all`: streams reruns cycle with and without open event streams. */
+const EXTRA_SCENARIOS: ScenarioName[] = ['streams'];
 
 export interface Options {
   scenarios: ScenarioName[];
@@ -31,12 +33,16 @@ export interface Options {
   slices: number;
   /** Directory for a V8 CPU profile of the server (node --cpu-prof), written when it stops. */
   cpuProfDir?: string;
+  /** streams: event streams held open in its "with" windows. */
+  streams: number;
 }
 
 function usage(): string {
   return [
     'usage: node dist/bench/bench.js [options]',
-    '  --scenario cycle|hot|read|all  comma list or all (cycle,hot,read), default all',
+    '  --scenario cycle|hot|read|streams|all  comma list or all (cycle,hot,read), default all',
+    '                                 streams: cycle with and without --streams open event streams, alternating',
+    '  --streams <n>                  streams: event streams held open, default 100',
     '  --concurrency 1,4,16           comma list of C values, default 1,4,16',
     '  --duration <s>                 measured seconds per run, default 10',
     '  --warmup <s>                   unmeasured seconds before each run (each slice), default 2',
@@ -79,6 +85,7 @@ export function parseArgs(argv: string[]): Options {
     logLevel: 'warn',
     slices: 4,
     nodeHttp: false,
+    streams: 100,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -97,7 +104,8 @@ export function parseArgs(argv: string[]): Options {
       case '--scenario': {
         const v = value();
         const names = v === 'all' ? SCENARIOS : v.split(',').map((x) => x.trim());
-        if (!names.length || names.some((x) => !SCENARIOS.includes(x as ScenarioName))) throw new Error(`--scenario must be cycle, hot, read (comma list) or all\n${usage()}`);
+        if (!names.length || names.some((x) => ![...SCENARIOS, ...EXTRA_SCENARIOS].includes(x as ScenarioName)))
+          throw new Error(`--scenario must be cycle, hot, read, streams (comma list) or all\n${usage()}`);
         o.scenarios = names as ScenarioName[];
         break;
       }
@@ -155,6 +163,9 @@ export function parseArgs(argv: string[]): Options {
         break;
       case '--activity-max':
         o.activityMax = Math.floor(num(value(), 0));
+        break;
+      case '--streams':
+        o.streams = Math.floor(num(value(), 1));
         break;
       case '--workers':
         o.workers = Math.floor(num(value(), 1));

@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { CompaniesModule } from './companies/companies.module';
 import type { AppConfig } from './config/app-config';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { IssuesModule } from './issues/issues.module';
 import { LocksModule } from './locks/locks.module';
@@ -20,7 +21,7 @@ export class AppModule {
   static forRoot(config: AppConfig & { databaseUrl: string }, logs: LogSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [LoggingModule.forRoot(logs), MetricsModule, DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule, LocksModule, RunsModule, IssuesModule],
+      imports: [LoggingModule.forRoot(logs), MetricsModule, DatabaseModule.forRoot(config), AuditModule, AuthModule, HealthModule, UsersModule, CompaniesModule, AgentsModule, LocksModule, RunsModule, IssuesModule, EventsModule],
     };
   }
 }

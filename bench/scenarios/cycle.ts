@@ -9,7 +9,7 @@ import { agentHeaders, CallStats, checkoutCall, MeasuredRun, RunResult, SlicedWo
 
 // cycle: each of C agents loops checkout -> release over its own issues, alternating with the raw baseline.
 
-async function cycleWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RunResult>> {
+export async function cycleWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RunResult>> {
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `cycle C${c} agent ${i + 1}`));
   await touchRuns(agents.slice(0, c));

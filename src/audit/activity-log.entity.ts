@@ -9,6 +9,7 @@ export type ActorType = 'agent' | 'user' | 'system';
 @Index('activity_log_company_created_idx', ['companyId', 'createdAt', 'id'])
 @Index('activity_log_entity_idx', ['entityType', 'entityId', 'createdAt'])
 @Index('activity_log_action_idx', ['action'])
+@Index('activity_log_company_seq_idx', ['companyId', 'seq'])
 export class ActivityLog {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'activity_log_pkey' }) id: string;
   @Column('uuid', { name: 'company_id', nullable: true }) companyId: string | null;
@@ -20,5 +21,7 @@ export class ActivityLog {
   @Column('uuid', { name: 'agent_id', nullable: true }) agentId: string | null;
   @Column('uuid', { name: 'run_id', nullable: true }) runId: string | null;
   @Column('jsonb', { default: {} }) details: Record<string, unknown>;
+  /** The event stream's cursor: set by the activity_log_sequence_and_notify trigger (migration 1796200000000), never by the application. */
+  @Column('bigint', { select: false }) seq: string;
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at', default: () => 'clock_timestamp()' }) createdAt: Date;
 }

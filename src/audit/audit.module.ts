@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ActivityEventsRepository } from './activity-events.repository';
 import { ActivityController } from './activity.controller';
 import { ActivityService } from './activity.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
-@Module({ controllers: [ActivityController], providers: [AuditRepository, AuditService, ActivityService], exports: [AuditService] })
+@Module({ controllers: [ActivityController], providers: [AuditRepository, AuditService, ActivityService, ActivityEventsRepository], exports: [AuditService, ActivityEventsRepository] })
 export class AuditModule {}

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       metricsToken: undefined,
       pgBatching: true,
       workers: Math.min(64, availableParallelism()),
+      eventsKeepAliveMs: 15000,
+      eventsMaxBufferBytes: 1048576,
     });
   });
 

@@ -29,6 +29,10 @@ export interface AppConfig {
   pgBatching: boolean;
   /** WORKERS: server processes on one port (node:cluster); 1 runs a single process, no cluster. */
   workers: number;
+  /** EVENTS_KEEPALIVE_MS: a comment line on every open event stream this often. */
+  eventsKeepAliveMs: number;
+  /** EVENTS_MAX_BUFFER_BYTES: an event stream whose unsent output grows past this is dropped. */
+  eventsMaxBufferBytes: number;
 }
 
 /** Thrown for an invalid environment; main.ts prints its one-line message and exits. */
@@ -103,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTty = p
     metricsToken: text(env, 'METRICS_TOKEN'),
     pgBatching: batching === 'on',
     workers: integer(env, 'WORKERS', Math.min(MAX_WORKERS, availableParallelism()), 1, MAX_WORKERS),
+    eventsKeepAliveMs: integer(env, 'EVENTS_KEEPALIVE_MS', 15_000, 100, 3_600_000),
+    eventsMaxBufferBytes: integer(env, 'EVENTS_MAX_BUFFER_BYTES', 1_048_576, 1024, 1_073_741_824),
   };
 }
 

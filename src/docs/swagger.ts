@@ -13,6 +13,8 @@ export const API_TAGS = {
   ownership: 'Who holds an issue: checkout, release, and the board\'s force-release',
   runs: 'Heartbeat runs: wake-up, start (issues the run JWT), heartbeat, finish, cancel, and the live runs',
   audit: 'The activity log of every change',
+  events: 'The activity log live, as Server-Sent Events, replayable with `Last-Event-ID`',
+  locks: 'Every lock held in a company, and which are stale: what to read before a force-release',
   users: 'Board users, their keys, and `/me`',
   health: 'Liveness, readiness and Prometheus metrics (`/metrics`) for operators and load balancers',
 } as const;
