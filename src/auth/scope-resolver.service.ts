@@ -58,7 +58,7 @@ export class ScopeResolverService {
       });
     }
     return {
-      // The stale-lock hint rides along so the interceptor needs no read of its own.
+      // The stale-lock hint rides along so the pre-clear needs no read of its own.
       sql: `SELECT i.id, i.company_id, ${hasStaleLockSql('$2')} AS has_stale_lock FROM issues i WHERE ${where}`,
       params: [idOrIdentifier, this.config.runLeaseSeconds],
       interpret: async (row) => {

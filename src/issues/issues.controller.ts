@@ -15,8 +15,8 @@ import { IssueUpdateService } from './issue-update.service';
 import { IssuesService } from './issues.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { ReleaseService } from './ownership/release.service';
-import type { ClearedLocks } from '../locks/stale-lock.service';
-import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { StaleLockPreclear } from './ownership/stale-lock-preclear.service';
 
 const ISSUE_ID_PARAM = { name: 'id', description: 'Issue uuid or identifier (e.g. PAP-12, case-insensitive)' };
 
@@ -29,6 +29,7 @@ export class IssuesController {
     private readonly updates: IssueUpdateService,
     private readonly checkouts: CheckoutService,
     private readonly releases: ReleaseService,
+    private readonly preclear: StaleLockPreclear,
   ) {}
 
   @Post('companies/:companyId/issues')
@@ -71,10 +72,10 @@ export class IssuesController {
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: UpdateIssueDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PatchIssueResponse | MinimalPatchIssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     const result = await this.updates.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
     const comment = result.comment ? toCommentResponse(result.comment) : null;
     if (prefersMinimal(prefer)) {
@@ -95,8 +96,8 @@ export class IssuesController {
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: CheckoutDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
   ): Promise<IssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     return toIssueResponse(await this.checkouts.checkout(actor, scope.issueId as string, dto, cleared));
   }
 
@@ -106,7 +107,8 @@ export class IssuesController {
   @ApiParam(ISSUE_ID_PARAM)
   @ApiOkResponse({ type: IssueResponse })
   @ApiConflictResponse({ type: ErrorBody, description: 'not_issue_assignee, run_ownership_conflict, run_not_live' })
-  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope, @ClearedBefore() cleared: ClearedLocks | null): Promise<IssueResponse> {
+  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope): Promise<IssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     return toIssueResponse(await this.releases.release(actor, scope.issueId as string, cleared));
   }
 

@@ -45,3 +45,24 @@ export function fingerprintDiff(before: Fingerprint, after: Fingerprint): Record
   const tables = new Set([...Object.keys(before), ...Object.keys(after)]);
   return Object.fromEntries([...tables].filter((t) => before[t] !== after[t]).map((t) => [t, `${before[t]} → ${after[t]}`]));
 }
+
+const newestXmin = (fp: Fingerprint, table: string) => fp[table].split('/')[1];
+
+/**
+ * The tables a refused request changed, less the one write ownership.md §6 makes on purpose for
+ * an ownership-checked request that passed validation: stale locks of dead runs cleared in a
+ * transaction of its own (each with its `issue.stale_lock_cleared` audit row), which the request
+ * that is then refused does not undo. Anything else is reported.
+ */
+export async function unexplainedChanges(db: Pool, before: Fingerprint, after: Fingerprint): Promise<Record<string, string>> {
+  const changed = fingerprintDiff(before, after);
+  const tables = Object.keys(changed).sort().join(',');
+  if (tables !== 'activity_log,issues' || before.issues.split('/')[0] !== after.issues.split('/')[0]) return changed;
+  const { rows } = await db.query(
+    `SELECT (SELECT count(*) FROM activity_log WHERE xmin::text::bigint > $1 AND action <> 'issue.stale_lock_cleared')::int AS other_audit,
+            (SELECT count(*) FROM issues i WHERE xmin::text::bigint > $2 AND (i.checkout_run_id IS NOT NULL OR NOT EXISTS (
+               SELECT 1 FROM activity_log a WHERE a.xmin::text::bigint > $1 AND a.action = 'issue.stale_lock_cleared' AND a.entity_id = i.id::text)))::int AS other_issues`,
+    [newestXmin(before, 'activity_log'), newestXmin(before, 'issues')],
+  );
+  return rows[0].other_audit === 0 && rows[0].other_issues === 0 ? {} : changed;
+}
