@@ -50,7 +50,7 @@ function pathSegment(pools: FuzzPools, name: string) {
   );
 }
 
-function valueFor(schema: FieldSchema, pools: FuzzPools): fc.Arbitrary<unknown> {
+function valueFor(schema: FieldSchema, pools: FuzzPools, strict = false): fc.Arbitrary<unknown> {
   const garbage = fc.oneof(fc.jsonValue({ maxDepth: 2 }), nasty, fc.constant(null));
   let typed: fc.Arbitrary<unknown>;
   if (schema.enum?.length) typed = fc.constantFrom(...schema.enum);
@@ -58,9 +58,10 @@ function valueFor(schema: FieldSchema, pools: FuzzPools): fc.Arbitrary<unknown> 
   else if (schema.format === 'date-time') typed = fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
   else if (schema.type === 'integer' || schema.type === 'number') typed = fc.oneof(fc.integer(), fc.double());
   else if (schema.type === 'boolean') typed = fc.boolean();
-  else if (schema.type === 'array') typed = fc.array(valueFor(schema.items ?? {}, pools), { maxLength: 4 });
+  else if (schema.type === 'array') typed = fc.array(valueFor(schema.items ?? {}, pools, strict), { maxLength: 4 });
   else if (schema.type === 'object') typed = fc.dictionary(fc.constantFrom('issueId', 'x', 'nested'), garbage, { maxKeys: 3 });
-  else typed = fc.string({ maxLength: 30 });
+  else typed = fc.string({ minLength: 1, maxLength: 30 });
+  if (strict) return typed;
   return fc.oneof({ weight: 9, arbitrary: typed }, { weight: 1, arbitrary: garbage });
 }
 
@@ -91,9 +92,14 @@ function bodyArb(shape: RouteShape | undefined, pools: FuzzPools): fc.Arbitrary<
   const known = names.length
     ? fc.record(Object.fromEntries(names.map((n) => [n, valueFor(declared[n], pools)])), { requiredKeys: [] })
     : fc.constant({});
+  // Well-typed values only, so more requests get past validation into the services.
+  const typed = names.length
+    ? fc.record(Object.fromEntries(names.map((n) => [n, valueFor(declared[n], pools, true)])), { requiredKeys: [] })
+    : fc.constant({});
   const extra = fc.dictionary(unknownName(declared), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1, maxKeys: 2 });
   return fc.oneof(
-    { weight: 6, arbitrary: known.map((body) => ({ body, unknownFields: [] as string[] })) },
+    { weight: 4, arbitrary: known.map((body) => ({ body, unknownFields: [] as string[] })) },
+    { weight: 4, arbitrary: typed.map((body) => ({ body, unknownFields: [] as string[] })) },
     { weight: 2, arbitrary: fc.tuple(known, extra).map(([k, e]) => ({ body: { ...k, ...e }, unknownFields: Object.keys(e) })) },
     { weight: 1, arbitrary: raw },
     { weight: 1, arbitrary: noBody },
@@ -142,32 +148,57 @@ function runIdArb(pools: FuzzPools): fc.Arbitrary<string | string[] | undefined>
 const optionalHeader = (arb: fc.Arbitrary<string>) => fc.option(arb, { nil: undefined, freq: 3 });
 
 /** One request to `route`: path, query, headers and body each drawn from real values and garbage. */
+/** The parts of a request the generators draw, before they are put together. */
+type Parts = {
+  segments: string[];
+  query: string;
+  authorization: string | string[] | undefined;
+  runId: string | string[] | undefined;
+  idempotencyKey?: string;
+  prefer?: string;
+  contentType?: string;
+  lastEventId?: string;
+  body: FuzzBody;
+};
+
+/**
+ * One request to `route`: path, query, headers and body each drawn from real values and garbage;
+ * one in three is a plausible request (real ids, a working credential, a well-typed body), so the
+ * services behind validation get their share of odd but valid input too.
+ */
 export function fuzzCase(route: RouteKey, shape: RouteShape | undefined, pools: FuzzPools): fc.Arbitrary<FuzzCase> {
   const path = route.slice(route.indexOf(' ') + 1);
-  const segments = fc.tuple(...pathParams(route).map((name) => pathSegment(pools, name)));
-  return fc
-    .record({
-      segments: pathParams(route).length ? segments : fc.constant([] as string[]),
-      query: queryArb(shape, pools),
-      authorization: authorizationArb(pools),
-      runId: runIdArb(pools),
-      idempotencyKey: optionalHeader(fc.oneof(headerText(), huge(300, 5000))),
-      prefer: optionalHeader(fc.oneof(fc.constant('return=minimal'), headerText(20))),
-      contentType: optionalHeader(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'multipart/form-data', 'garbage')),
-      lastEventId: optionalHeader(fc.oneof(headerText(20), uuid)),
-      body: bodyArb(shape, pools),
-    })
-    .map((c) => {
-      let i = 0;
-      const filled = path.replace(/:(\w+)/g, () => c.segments[i++]);
-      const headers: Record<string, string | string[]> = {};
-      const put = (name: string, value: string | string[] | undefined) => value !== undefined && (headers[name] = value);
-      put('authorization', c.authorization);
-      put('x-paperclip-run-id', c.runId);
-      put('idempotency-key', c.idempotencyKey);
-      put('prefer', c.prefer);
-      put('last-event-id', c.lastEventId);
-      if (c.body.body !== undefined) put('content-type', c.contentType);
-      return { route, request: { method: methodOf(route), path: filled + c.query, headers, body: c.body.body }, unknownFields: c.contentType ? [] : c.body.unknownFields };
-    });
+  const params = pathParams(route);
+  const wild: fc.Arbitrary<Parts> = fc.record({
+    segments: params.length ? fc.tuple(...params.map((name) => pathSegment(pools, name))) : fc.constant([] as string[]),
+    query: queryArb(shape, pools),
+    authorization: authorizationArb(pools),
+    runId: runIdArb(pools),
+    idempotencyKey: optionalHeader(fc.oneof(headerText(), huge(300, 5000))),
+    prefer: optionalHeader(fc.oneof(fc.constant('return=minimal'), headerText(20))),
+    contentType: optionalHeader(fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'multipart/form-data', 'garbage')),
+    lastEventId: optionalHeader(fc.oneof(headerText(20), uuid)),
+    body: bodyArb(shape, pools),
+  }, { requiredKeys: ['segments', 'query', 'authorization', 'runId', 'body'] });
+  const real = (name: string) => (pools.ids[name]?.length ? fc.constantFrom(...pools.ids[name]) : uuid).map(encode);
+  const plausible: fc.Arbitrary<Parts> = fc.record({
+    segments: params.length ? fc.tuple(...params.map(real)) : fc.constant([] as string[]),
+    query: fc.constant(''),
+    authorization: fc.constantFrom(...pools.tokens),
+    runId: fc.option(fc.constantFrom(...pools.runIds), { nil: undefined }),
+    body: shape?.body ? bodyArb(shape, pools).filter((b) => typeof b.body === 'object') : noBody,
+  });
+  return fc.oneof({ weight: 2, arbitrary: wild }, { weight: 1, arbitrary: plausible }).map((c) => {
+    let i = 0;
+    const filled = path.replace(/:(\w+)/g, () => c.segments[i++]);
+    const headers: Record<string, string | string[]> = {};
+    const put = (name: string, value: string | string[] | undefined) => value !== undefined && (headers[name] = value);
+    put('authorization', c.authorization);
+    put('x-paperclip-run-id', c.runId);
+    put('idempotency-key', c.idempotencyKey);
+    put('prefer', c.prefer);
+    put('last-event-id', c.lastEventId);
+    if (c.body.body !== undefined) put('content-type', c.contentType);
+    return { route, request: { method: methodOf(route), path: filled + c.query, headers, body: c.body.body }, unknownFields: c.contentType ? [] : c.body.unknownFields };
+  });
 }
