@@ -1,8 +1,9 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorator';
+import { ApiRoute } from '../docs/api-route.decorator';
 import { APP_VERSION } from '../common/version';
 import { query } from '../database/sql';
 
@@ -19,8 +20,8 @@ export class HealthController {
 
   @Get()
   @Public()
+  @ApiRoute({ summary: 'Health', description: 'Whether the server can reach its database, and its version. 503 (`database_unavailable`) when the database is down.' })
   @ApiOkResponse({ type: HealthResponse })
-  @ApiServiceUnavailableResponse({ description: 'The database is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthResponse | Record<string, unknown>> {
     try {
       await query(this.dataSource.manager, 'SELECT 1');
