@@ -32,7 +32,7 @@ export class ScopesRepository {
 
   /**
    * The issue by uuid or (case-insensitive) identifier. The stale-lock hint rides along so the
-   * interceptor needs no read of its own.
+   * pre-clear needs no read of its own.
    */
   issue<T>(by: 'id' | 'identifier', value: string, interpret: (row: IssueScopeRow | undefined) => Promise<T>): RowLookup<T> {
     const where = by === 'id' ? 'i.id = $1' : 'lower(i.identifier) = lower($1)';

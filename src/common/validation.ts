@@ -25,9 +25,30 @@ function prototypeKeys(value: unknown, prefix = '', depth = 0): string[] {
   });
 }
 
+/**
+ * class-transformer and class-validator recurse once per level: a body of a few thousand nested
+ * arrays overflows the stack (a 500). No Clasp or Paperclip body comes near this depth.
+ */
+export const MAX_NESTING = 32;
+
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 class ClaspValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') {
+      if (deeperThan(value, MAX_NESTING)) {
+        const problem = `must not be nested deeper than ${MAX_NESTING} levels`;
+        throw new DomainError('validation_failed', `The ${metadata.type} ${problem}`, { problems: [{ field: metadata.type, problems: [problem] }] });
+      }
       const forbidden = prototypeKeys(value);
       if (forbidden.length > 0) {
         throw new DomainError('validation_failed', forbidden.map((f) => `property ${f} should not exist`).join('; '), {

@@ -8,14 +8,17 @@ import { CommentsService } from './comments.service';
 import { CommentResponse, CreateCommentDto, ListCommentsQuery } from './dto/comment.dto';
 import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse } from './issue-response';
-import type { ClearedLocks } from '../locks/stale-lock.service';
-import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { StaleLockPreclear } from './ownership/stale-lock-preclear.service';
 
 @ApiTags('issues')
 @ApiIssueIdParam()
 @Controller('issues/:id/comments')
 export class CommentsController {
-  constructor(private readonly comments: CommentsService) {}
+  constructor(
+    private readonly comments: CommentsService,
+    private readonly preclear: StaleLockPreclear,
+  ) {}
 
   @Get()
   @Access({ board: 'viewer', agent: true })
@@ -39,10 +42,10 @@ export class CommentsController {
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: CreateCommentDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CommentResponse> {
     const key = requestIdempotencyKey(idempotencyKey, dto.idempotencyKey);
+    const cleared = await this.preclear.clearBefore(scope);
     const comment = await this.comments.create(actor, scope.issueId as string, dto.body, key, cleared);
     return toCommentResponse(comment);
   }

@@ -11,8 +11,8 @@ import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse, toIssueResponse } from './issue-response';
 import { IssueUpdateService } from './issue-update.service';
 import { IssuesService } from './issues.service';
-import type { ClearedLocks } from '../locks/stale-lock.service';
-import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { OwnershipChecked } from './ownership/ownership-checked.decorator';
+import { StaleLockPreclear } from './ownership/stale-lock-preclear.service';
 
 @ApiTags('issues')
 @Controller()
@@ -20,6 +20,7 @@ export class IssuesController {
   constructor(
     private readonly issues: IssuesService,
     private readonly updates: IssueUpdateService,
+    private readonly preclear: StaleLockPreclear,
   ) {}
 
   @Post('companies/:companyId/issues')
@@ -85,10 +86,10 @@ export class IssuesController {
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: UpdateIssueDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PatchIssueResponse | MinimalPatchIssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     const result = await this.updates.update(actor, scope.companyId as string, scope.issueId as string, dto, cleared);
     const comment = result.comment ? toCommentResponse(result.comment) : null;
     if (prefersMinimal(prefer)) {

@@ -21,7 +21,7 @@ import { IssueReferencesService } from './issue-references.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
 import { ReleaseService } from './ownership/release.service';
-import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+import { StaleLockPreclear } from './ownership/stale-lock-preclear.service';
 
 @Module({
   imports: [RunsModule, LocksModule, AuditModule, MetricsModule],
@@ -29,7 +29,7 @@ import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,
     IssuesService, IssueUpdateService, IssueBlockersService, IssueReferencesService, CommentsService, HeartbeatContextService,
-    OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor,
+    OwnershipGateService, CheckoutService, ReleaseService, StaleLockPreclear,
   ],
 })
 export class IssuesModule {}

@@ -17,7 +17,7 @@ describe('decisions are taken under the row lock', () => {
   });
   afterAll(() => t.close());
 
-  it('the handler clears a lock that went stale after the interceptor looked, and the caller adopts it', async () => {
+  it('the handler clears a lock that went stale after the pre-clear looked, and the caller adopts it', async () => {
     const { company, agent, runId: oldRun } = await world(t);
     const newRun = await seedRun(t, agent, 'running');
     const issue = await seedIssueLockedBy(t, company, agent, oldRun);
@@ -25,7 +25,7 @@ describe('decisions are taken under the row lock', () => {
     const client = await holdRowLock(t, 'issues', issue.id);
     let pending!: Promise<Response>;
     try {
-      // The interceptor sees a live holder and clears nothing; the handler then waits for our lock.
+      // The pre-clear sees a live holder and clears nothing; the handler then waits for our lock.
       pending = send(t.http().patch(`/api/issues/${issue.id}`).set(asAgent(agent, newRun)).send({ priority: 'high' }));
       await waitForWaiters(t, client);
       await client.query(`UPDATE heartbeat_runs SET status = 'failed', finished_at = now() WHERE id = $1`, [oldRun]);

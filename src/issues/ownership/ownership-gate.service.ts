@@ -15,7 +15,7 @@ import { IssuesRepository } from '../issues.repository';
 /** The issue row under its lock, after stale locks were cleared in this transaction. */
 export interface LockedIssue {
   issue: IssueRow;
-  /** A stale checkout lock cleared just before (by the interceptor or in this transaction). */
+  /** A stale checkout lock cleared just before (by the pre-clear or in this transaction). */
   clearedCheckoutRunId: string | null;
   /** The holder runs and the caller's run, locked FOR SHARE after the issue row. */
   runs: LockedRuns;

@@ -4,12 +4,12 @@ import { Access } from '../../auth/access.decorator';
 import type { Actor, BoardActor, RequestScope } from '../../auth/actor';
 import { CurrentActor, CurrentScope } from '../../auth/current-actor.decorator';
 import { ApiIssueIdParam, ApiRoute } from '../../docs/api-route.decorator';
-import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { CheckoutDto, ForceReleaseQuery, ForceReleaseResponse, IssueResponse } from '../dto/issue.dto';
 import { toIssueResponse } from '../issue-response';
 import { CheckoutService } from './checkout.service';
-import { ClearedBefore, OwnershipChecked } from './ownership-checked.decorator';
+import { OwnershipChecked } from './ownership-checked.decorator';
 import { ReleaseService } from './release.service';
+import { StaleLockPreclear } from './stale-lock-preclear.service';
 
 /** Who holds an issue: an agent's checkout and release, and the board's force-release (docs/ownership.md §3, §5, §6). */
 @ApiTags('ownership')
@@ -18,6 +18,7 @@ export class OwnershipController {
   constructor(
     private readonly checkouts: CheckoutService,
     private readonly releases: ReleaseService,
+    private readonly preclear: StaleLockPreclear,
   ) {}
 
   @Post('issues/:id/checkout')
@@ -37,8 +38,8 @@ export class OwnershipController {
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
     @Body() dto: CheckoutDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
   ): Promise<IssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     return toIssueResponse(await this.checkouts.checkout(actor, scope.issueId as string, dto, cleared));
   }
 
@@ -52,7 +53,8 @@ export class OwnershipController {
   })
   @ApiIssueIdParam()
   @ApiOkResponse({ type: IssueResponse })
-  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope, @ClearedBefore() cleared: ClearedLocks | null): Promise<IssueResponse> {
+  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope): Promise<IssueResponse> {
+    const cleared = await this.preclear.clearBefore(scope);
     return toIssueResponse(await this.releases.release(actor, scope.issueId as string, cleared));
   }
 
