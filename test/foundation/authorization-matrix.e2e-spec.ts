@@ -63,6 +63,10 @@ const MATRIX: Record<RouteKey, Entry> = {
   'GET /docs-json': open(),
   'GET /docs-yaml': open(),
   'GET /api/health': open(),
+  'GET /api/health/live': open(),
+  'GET /api/health/ready': open(),
+  'GET /metrics': open(),
+  'GET /metrics/': open(),
   'GET /api/me':                                        row('none',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
   'POST /api/users':                                    row('newUser',          [B  , R  , R  , R  , R  , R  , R  , 201, B  , B  , B  , B]),
   'GET /api/users':                                     row('none',             [B  , R  , R  , R  , R  , R  , R  , 200, B  , B  , B  , B]),
@@ -106,6 +110,8 @@ const MATRIX: Record<RouteKey, Entry> = {
   'GET /api/issues/:id/heartbeat-context':              row('issue',            [C  , C  , C  , 200, 200, 200, 200, 200, 200, 200, 200, 200]),
   'GET /api/issues/:id/activity':                       row('issue',            [C  , C  , C  , 200, 200, 200, 200, 200, 200, 200, 200, 200]),
   'GET /api/companies/:companyId/activity':             row('company',          [B  , C  , C  , 200, 200, 200, 200, 200, B  , B  , B  , B]),
+  'GET /api/companies/:companyId/events':               row('company',          [C  , C  , C  , 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+  'GET /api/companies/:companyId/locks':                row('company',          [B  , C  , C  , 200, 200, 200, 200, 200, B  , B  , B  , B]),
 };
 
 const EXPECTED_ORDER = 'otherAgent otherBoard suspended viewer operator admin owner instanceAdmin agentKey agentLiveRun agentDeadRun agentQueuedRun';

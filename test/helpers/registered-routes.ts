@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { METHODS } from 'node:http';
 
 /** `METHOD /path` with Express-style `:param`s, e.g. `GET /api/issues/:id`. */
 export type RouteKey = string;
@@ -20,6 +21,9 @@ export function registeredRoutes(app: INestApplication): RouteKey[] {
     if (!layer.route) return [];
     const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
     const methods = Object.keys(layer.route.methods).filter((m) => layer.route?.methods[m] && m !== '_all');
+    // Nest mounts route-bound middleware (nestjs-pino's request logger) with router.all(), which flags
+    // every HTTP method at once; that is middleware in front of the routes, not a route of its own.
+    if (methods.length === METHODS.length) return [];
     return paths.flatMap((path) => methods.map((m) => `${m.toUpperCase()} ${path}`));
   });
   return [...new Set(keys)];
