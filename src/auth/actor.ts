@@ -27,6 +27,6 @@ export interface RequestScope {
   companyId: string | null;
   /** Resolved issue uuid when the path names an issue by uuid or identifier. */
   issueId: string | null;
-  /** Read with the issue (no lock): a hint that the stale-lock interceptor has work to do. */
+  /** Read with the issue (no lock): a hint that the stale-lock pipe (@ClearedBefore) has work to do. */
   issueHasStaleLock?: boolean;
 }

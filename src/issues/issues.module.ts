@@ -17,7 +17,7 @@ import { IssueReferencesService } from './issue-references.service';
 import { CheckoutService } from './ownership/checkout.service';
 import { OwnershipGateService } from './ownership/ownership-gate.service';
 import { ReleaseService } from './ownership/release.service';
-import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
+import { ClearStaleLocksPipe } from './ownership/clear-stale-locks.pipe';
 
 @Module({
   imports: [RunsModule],
@@ -25,7 +25,7 @@ import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,
     IssuesService, IssueUpdateService, IssueBlockersService, IssueReferencesService, CommentsService, HeartbeatContextService,
-    OwnershipGateService, CheckoutService, ReleaseService, StaleLockInterceptor,
+    OwnershipGateService, CheckoutService, ReleaseService, ClearStaleLocksPipe,
   ],
 })
 export class IssuesModule {}
