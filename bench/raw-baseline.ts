@@ -77,3 +77,46 @@ export async function rawWorkload(
   };
   return { runSlice, result: () => stats.measured(c, tally), close };
 }
+
+/** The raw floor of `hot`: C sessions race for one issue of their own; the winner releases it. cycles = handoffs. */
+export async function rawHotWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
+  const [issueId] = await createIssues(company, 1, `raw hot C${c}`);
+  await touchRuns(agents.slice(0, c));
+  const { sessions, close } = await openSessions(c, false);
+  const stats = new CallStats();
+  const tally = new Tally();
+
+  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
+    let cycles = 0;
+    const w = new Window(warmupMs, durationMs, opts.maxIterations);
+    await w.run(c, async (i) => {
+      const db = sessions[i];
+      const a = agents[i];
+      while (w.next()) {
+        const measured = w.measuring;
+        let t = nowMs();
+        try {
+          await db.checkout(a, issueId);
+        } catch (e) {
+          if (measured) stats.latencies.checkout.add(nowMs() - t);
+          if (measured && !(e as Error).message.includes('checkout conflict')) stats.errors.add(`raw checkout: ${(e as Error).message}`);
+          continue;
+        }
+        if (measured) stats.latencies.checkout.add(nowMs() - t);
+        t = nowMs();
+        try {
+          await db.release(a, issueId);
+        } catch (e) {
+          if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
+          continue;
+        }
+        if (measured) {
+          stats.latencies.release.add(nowMs() - t);
+          cycles++;
+        }
+      }
+    });
+    tally.add(w, cycles);
+  };
+  return { runSlice, result: () => stats.measured(c, tally), close };
+}
