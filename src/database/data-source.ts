@@ -13,6 +13,7 @@ import { IssueComment } from '../issues/issue-comment.entity';
 import { IssueRelation } from '../issues/issue-relation.entity';
 import { Logger } from '@nestjs/common';
 import { batchingSupported, PiggybackClient } from './piggyback-client';
+import { useOrdinaryRowTemplates } from './pg-row-shape';
 import { HeartbeatRun } from '../runs/heartbeat-run.entity';
 import { BoardApiKey } from '../users/board-api-key.entity';
 import { User } from '../users/user.entity';
@@ -45,6 +46,7 @@ function poolClient(batching: boolean): typeof PiggybackClient | undefined {
 }
 
 export function dataSourceOptions(url: string, { poolSize = 20, lockTimeoutMs = 5000, batching = true }: PoolOptions = {}): DataSourceOptions {
+  useOrdinaryRowTemplates();
   return {
     type: 'postgres',
     url,
