@@ -27,6 +27,32 @@ export async function openSessions(c: number, batched: boolean): Promise<{ sessi
   return { sessions, close };
 }
 
+/**
+ * One raw checkout and, when it won, the release, timed into `stats`. With `conflictExpected`
+ * (hot) a lost race is timed as a checkout and not counted as an error.
+ */
+async function rawCycle(db: RawSession, agent: BenchAgent, issueId: string, stats: CallStats, measured: boolean, conflictExpected = false): Promise<'released' | 'lost' | 'failed'> {
+  let t = nowMs();
+  try {
+    await db.checkout(agent, issueId);
+  } catch (e) {
+    const conflict = conflictExpected && (e as Error).message.includes('checkout conflict');
+    if (measured && conflict) stats.latencies.checkout.add(nowMs() - t);
+    if (measured && !conflict) stats.errors.add(`raw checkout: ${(e as Error).message}`);
+    return conflict ? 'lost' : 'failed';
+  }
+  if (measured) stats.latencies.checkout.add(nowMs() - t);
+  t = nowMs();
+  try {
+    await db.release(agent, issueId);
+  } catch (e) {
+    if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
+    return 'failed';
+  }
+  if (measured) stats.latencies.release.add(nowMs() - t);
+  return 'released';
+}
+
 export async function rawWorkload(
   company: Company,
   agents: BenchAgent[],
@@ -52,25 +78,7 @@ export async function rawWorkload(
       while (w.next()) {
         const issueId = mine[next[i]++ % mine.length];
         const measured = w.measuring;
-        let t = nowMs();
-        try {
-          await db.checkout(a, issueId);
-        } catch (e) {
-          if (measured) stats.errors.add(`raw checkout: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) stats.latencies.checkout.add(nowMs() - t);
-        t = nowMs();
-        try {
-          await db.release(a, issueId);
-        } catch (e) {
-          if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) {
-          stats.latencies.release.add(nowMs() - t);
-          cycles++;
-        }
+        if ((await rawCycle(db, a, issueId, stats, measured)) === 'released' && measured) cycles++;
       }
     });
     tally.add(w, cycles);
@@ -94,26 +102,7 @@ export async function rawHotWorkload(company: Company, agents: BenchAgent[], c: 
       const a = agents[i];
       while (w.next()) {
         const measured = w.measuring;
-        let t = nowMs();
-        try {
-          await db.checkout(a, issueId);
-        } catch (e) {
-          if (measured) stats.latencies.checkout.add(nowMs() - t);
-          if (measured && !(e as Error).message.includes('checkout conflict')) stats.errors.add(`raw checkout: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) stats.latencies.checkout.add(nowMs() - t);
-        t = nowMs();
-        try {
-          await db.release(a, issueId);
-        } catch (e) {
-          if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) {
-          stats.latencies.release.add(nowMs() - t);
-          cycles++;
-        }
+        if ((await rawCycle(db, a, issueId, stats, measured, true)) === 'released' && measured) cycles++;
       }
     });
     tally.add(w, cycles);
