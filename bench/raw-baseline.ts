@@ -27,6 +27,32 @@ export async function openSessions(c: number, batched: boolean): Promise<{ sessi
   return { sessions, close };
 }
 
+/**
+ * One raw checkout and, when it won, the release, timed into `stats`. With `conflictExpected`
+ * (hot) a lost race is timed as a checkout and not counted as an error.
+ */
+async function rawCycle(db: RawSession, agent: BenchAgent, issueId: string, stats: CallStats, measured: boolean, conflictExpected = false): Promise<'released' | 'lost' | 'failed'> {
+  let t = nowMs();
+  try {
+    await db.checkout(agent, issueId);
+  } catch (e) {
+    const conflict = conflictExpected && (e as Error).message.includes('checkout conflict');
+    if (measured && conflict) stats.latencies.checkout.add(nowMs() - t);
+    if (measured && !conflict) stats.errors.add(`raw checkout: ${(e as Error).message}`);
+    return conflict ? 'lost' : 'failed';
+  }
+  if (measured) stats.latencies.checkout.add(nowMs() - t);
+  t = nowMs();
+  try {
+    await db.release(agent, issueId);
+  } catch (e) {
+    if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
+    return 'failed';
+  }
+  if (measured) stats.latencies.release.add(nowMs() - t);
+  return 'released';
+}
+
 export async function rawWorkload(
   company: Company,
   agents: BenchAgent[],
@@ -52,25 +78,31 @@ export async function rawWorkload(
       while (w.next()) {
         const issueId = mine[next[i]++ % mine.length];
         const measured = w.measuring;
-        let t = nowMs();
-        try {
-          await db.checkout(a, issueId);
-        } catch (e) {
-          if (measured) stats.errors.add(`raw checkout: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) stats.latencies.checkout.add(nowMs() - t);
-        t = nowMs();
-        try {
-          await db.release(a, issueId);
-        } catch (e) {
-          if (measured) stats.errors.add(`raw release: ${(e as Error).message}`);
-          continue;
-        }
-        if (measured) {
-          stats.latencies.release.add(nowMs() - t);
-          cycles++;
-        }
+        if ((await rawCycle(db, a, issueId, stats, measured)) === 'released' && measured) cycles++;
+      }
+    });
+    tally.add(w, cycles);
+  };
+  return { runSlice, result: () => stats.measured(c, tally), close };
+}
+
+/** The raw floor of `hot`: C sessions race for one issue of their own; the winner releases it. cycles = handoffs. */
+export async function rawHotWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
+  const [issueId] = await createIssues(company, 1, `raw hot C${c}`);
+  await touchRuns(agents.slice(0, c));
+  const { sessions, close } = await openSessions(c, false);
+  const stats = new CallStats();
+  const tally = new Tally();
+
+  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
+    let cycles = 0;
+    const w = new Window(warmupMs, durationMs, opts.maxIterations);
+    await w.run(c, async (i) => {
+      const db = sessions[i];
+      const a = agents[i];
+      while (w.next()) {
+        const measured = w.measuring;
+        if ((await rawCycle(db, a, issueId, stats, measured, true)) === 'released' && measured) cycles++;
       }
     });
     tally.add(w, cycles);

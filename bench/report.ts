@@ -55,7 +55,7 @@ export function printResults(results: RunResult[], idleRss: number, workers: num
   if (hot.length) {
     printTable(
       'hot: C agents race for one issue, the winner releases (latencies in ms)',
-      ['C', 'cycles/s', 'co p50', 'co p99', 'rel p50', 'rel p99', 'errors', 'wins', 'conflicts', 'double owners', 'rel mismatch', 'audit/client co', 'final', 'rss MB', 'srv cpu%', 'pg cpu%'],
+      ['C', 'cycles/s', 'co p50', 'co p99', 'rel p50', 'rel p99', 'errors', 'wins', 'conflicts', 'double owners', 'rel mismatch', 'audit/client co', 'final', 'rss MB', 'srv cpu%', 'pg cpu%', 'raw cyc/s', 'raw co p99', 'api/raw'],
       hot.map((r) => [
         String(r.concurrency),
         fmt(r.cyclesPerSec),
@@ -73,6 +73,9 @@ export function printResults(results: RunResult[], idleRss: number, workers: num
         fmt(r.rssMb),
         fmt(r.cpu.serverPct, 0),
         fmt(r.cpu.pgPct, 0),
+        r.raw ? fmt(r.raw.cyclesPerSec) : '-',
+        r.raw ? fmt(r.raw.checkout.p99, 2) : '-',
+        r.ratio !== undefined ? fmt(r.ratio, 2) : '-',
       ]),
     );
   }
@@ -147,6 +150,11 @@ export function checkTargets(results: RunResult[]): TargetCheck[] {
       name: 'hot C=16 zero double owners',
       pass: hot.doubleOwners === 0 && hot.releaseMismatches === 0 && (hot.auditCheckouts ?? 0) > 0,
       detail: `${hot.doubleOwners} double owners, ${hot.releaseMismatches} release mismatches over ${hot.auditCheckouts} audited checkouts`,
+    });
+    checks.push({
+      name: 'hot C=16 handoffs/s >= 0.5 x raw',
+      pass: hot.ratio === undefined ? null : hot.ratio >= 0.5,
+      detail: hot.ratio === undefined ? 'raw baseline not run' : `${fmt(hot.ratio, 2)} (${fmt(hot.cyclesPerSec)} / ${fmt(hot.raw?.cyclesPerSec ?? NaN)} handoffs/s)`,
     });
     checks.push({ name: 'hot C=16 p99 < 100 ms per call', pass: Number.isFinite(p99) && p99 < 100, detail: `checkout ${fmt(hot.checkout.p99, 2)} ms, release ${fmt(hot.release.p99, 2)} ms` });
     checks.push({ name: 'hot C=16 zero errors', pass: hot.errors === 0 && hot.wins! > 0, detail: `${hot.errors} errors, ${hot.wins} wins` });

@@ -5,11 +5,13 @@ import { Company, BenchAgent, createIssues, touchRuns } from '../fixtures';
 import { errorKind } from '../http-client';
 import { sleep } from '../stats';
 import { Tally, Window } from '../window';
-import { agentHeaders, CallStats, checkoutCall, RunResult, workerClients } from './calls';
+import { rawHotWorkload } from '../raw-baseline';
+import { agentHeaders, CallStats, checkoutCall, RunResult, SlicedWorkload, workerClients } from './calls';
 
-// hot: C agents race to check out one issue; the winner releases it and keeps racing.
+// hot: C agents race to check out one issue; the winner releases it and keeps racing. The raw floor
+// does the same on its own issue, through raw-sql.ts (a conflict is found under the row lock and rolled back).
 
-export async function runHot(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
+async function hotWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<RunResult & { issueId: string }>> {
   const [issueId] = await createIssues(company, 1, `hot C${c}`);
   await touchRuns(agents.slice(0, c));
 
@@ -17,40 +19,64 @@ export async function runHot(company: Company, agents: BenchAgent[], c: number, 
   const tally = new Tally();
   let wins = 0;
   let conflicts = 0;
-  let cycles = 0;
   let winsTotal = 0; // warm-up included: compared with the audit rows
-  const w = new Window(opts.warmupSec * 1000, opts.durationSec * 1000, opts.maxIterations);
-  const { clients, close } = workerClients(c, opts);
 
-  await w.run(c, async (i) => {
-    const agent = agents[i];
-    const client = clients[i];
-    const headers = agentHeaders(agent);
-    while (w.next()) {
-      const measured = w.measuring;
-      const r = await stats.timed('checkout', measured, checkoutCall(client, issueId, agent, headers));
-      if (!r) {
-        await sleep(5);
-        continue;
+  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
+    let cycles = 0;
+    const w = new Window(warmupMs, durationMs, opts.maxIterations);
+    const { clients, close } = workerClients(c, opts);
+    await w.run(c, async (i) => {
+      const agent = agents[i];
+      const client = clients[i];
+      const headers = agentHeaders(agent);
+      while (w.next()) {
+        const measured = w.measuring;
+        const r = await stats.timed('checkout', measured, checkoutCall(client, issueId, agent, headers));
+        if (!r) {
+          await sleep(5);
+          continue;
+        }
+        if (r.status === 409 && r.body?.code === 'checkout_conflict') {
+          if (measured) conflicts++;
+          continue;
+        }
+        if (r.status !== 200) {
+          if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
+          if (r.status === 404 || r.status >= 500) await sleep(2);
+          continue;
+        }
+        winsTotal++;
+        if (measured) wins++;
+        if ((await stats.release(client, issueId, agent, headers, measured)) && measured) cycles++;
       }
-      if (r.status === 409 && r.body?.code === 'checkout_conflict') {
-        if (measured) conflicts++;
-        continue;
-      }
-      if (r.status !== 200) {
-        if (measured) stats.errors.add(`checkout ${errorKind(r)}`);
-        if (r.status === 404 || r.status >= 500) await sleep(2);
-        continue;
-      }
-      winsTotal++;
-      if (measured) wins++;
-      if ((await stats.release(client, issueId, agent, headers, measured)) && measured) cycles++;
+    }).finally(close);
+    tally.add(w, cycles);
+  };
+  return {
+    runSlice,
+    result: () => ({ ...stats.result('hot', c, tally), wins, conflicts, clientWinsTotal: winsTotal, issueId }),
+  };
+}
+
+/** `hot` and, unless --no-raw, the raw floor racing on an issue of its own, in alternating windows (as cycle). */
+export async function runHot(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<RunResult> {
+  const api = await hotWorkload(company, agents, c, opts);
+  const raw = opts.raw ? await rawHotWorkload(company, agents, c, opts) : undefined;
+  try {
+    const slices = raw ? opts.slices : 1;
+    const sliceMs = (opts.durationSec * 1000) / slices;
+    for (let slice = 0; slice < slices && !env.stopRequested; slice++) {
+      for (const side of [api, raw]) if (side && !env.stopRequested) await side.runSlice(opts.warmupSec * 1000, sliceMs);
     }
-  }).finally(close);
-
-  tally.add(w, cycles);
-  const audit = await verifyAudit(issueId);
-  return { ...stats.result('hot', c, tally), wins, conflicts, clientWinsTotal: winsTotal, ...audit };
+  } finally {
+    await raw?.close();
+  }
+  const { issueId, ...result } = api.result();
+  if (raw) {
+    result.raw = raw.result();
+    result.ratio = result.raw.cyclesPerSec > 0 ? result.cyclesPerSec / result.raw.cyclesPerSec : undefined;
+  }
+  return { ...result, ...(await verifyAudit(issueId)) };
 }
 
 /**

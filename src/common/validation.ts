@@ -42,8 +42,41 @@ function deeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * A hot DTO's hand-written check of its common, valid shape: the validated instance, or undefined
+ * for anything else, which then goes through class-transformer and class-validator as usual (so
+ * every refusal keeps its message). It must accept nothing the decorators would refuse — only
+ * plain objects whose keys are all the DTO's own, without nested objects (so no prototype keys).
+ * A checkout body costs ~17 µs of CPU through the full pipe and under 1 µs here.
+ */
+export type FastPath<T> = (value: unknown) => T | undefined;
+
+const FAST_PATH = Symbol('clasp:fastPath');
+
+/** Class decorator: validate the DTO with `check` first (see FastPath). */
+export function FastValidated<T>(check: FastPath<T>) {
+  return (target: new () => T): void => {
+    Object.defineProperty(target, FAST_PATH, { value: check });
+  };
+}
+
+/** The DTO's own fast path: a subclass (more fields, other rules) does not inherit its parent's. */
+export function fastPathOf(metatype: unknown): FastPath<unknown> | undefined {
+  if (typeof metatype !== 'function' || !Object.prototype.hasOwnProperty.call(metatype, FAST_PATH)) return undefined;
+  return (metatype as unknown as { [FAST_PATH]: FastPath<unknown> })[FAST_PATH];
+}
+
+/** A JSON object (not an array, not a class instance), the only input a fast path takes. */
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 class ClaspValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const fast = metadata.type === 'body' ? fastPathOf(metadata.metatype)?.(value) : undefined;
+    if (fast !== undefined) return fast;
     if (metadata.type === 'body' || metadata.type === 'query') {
       if (deeperThan(value, MAX_NESTING)) {
         const problem = `must not be nested deeper than ${MAX_NESTING} levels`;

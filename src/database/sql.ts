@@ -80,14 +80,39 @@ export async function queryInOrder(em: EntityManager, statements: Statement[]): 
  * as JSON (`to_jsonb`), so lookups should select text, numbers, booleans and JSON only.
  */
 export async function lookupRows(em: EntityManager, lookups: RowLookup<unknown>[]): Promise<(Record<string, any> | undefined)[]> {
-  const params: unknown[] = [];
-  const columns = lookups.map((lookup, i) => {
-    const offset = params.length;
-    params.push(...lookup.params);
-    const sql = lookup.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-    return `(SELECT to_jsonb(q) FROM (${sql}) q LIMIT 1) AS r${i}`;
-  });
-  const [row] = await query<Record<string, any>>(em, `SELECT ${columns.join(', ')}`, params);
+  const params = lookups.length === 1 ? lookups[0].params : lookups.flatMap((lookup) => lookup.params);
+  const [row] = await query<Record<string, any>>(em, combinedLookupSql(lookups), params);
   return lookups.map((_, i) => row[`r${i}`] ?? undefined);
 }
 
+interface CombinedLookups {
+  next: Map<string, CombinedLookups>;
+  sql?: string;
+  /** Parameters per lookup the text was numbered for. */
+  counts?: number[];
+}
+
+/** Built once per sequence of lookup texts (a fixed set, like the statement names): not rewritten on every request. */
+const combinedLookups: CombinedLookups = { next: new Map() };
+
+function combinedLookupSql(lookups: RowLookup<unknown>[]): string {
+  let node = combinedLookups;
+  for (const { sql } of lookups) {
+    let child = node.next.get(sql);
+    if (!child) node.next.set(sql, (child = { next: new Map() }));
+    node = child;
+  }
+  const counts = node.counts;
+  if (node.sql === undefined || !counts || lookups.some((lookup, i) => lookup.params.length !== counts[i])) {
+    let offset = 0;
+    const columns = lookups.map((lookup, i) => {
+      const base = offset;
+      offset += lookup.params.length;
+      const sql = lookup.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + base}`);
+      return `(SELECT to_jsonb(q) FROM (${sql}) q LIMIT 1) AS r${i}`;
+    });
+    node.sql = `SELECT ${columns.join(', ')}`;
+    node.counts = lookups.map((lookup) => lookup.params.length);
+  }
+  return node.sql;
+}

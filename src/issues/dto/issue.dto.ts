@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, isUUID, Length, Matches, Max, MaxLength, Min,
 } from 'class-validator';
-import { OptionalNotNull } from '../../common/validation';
+import { FastValidated, isPlainRecord, OptionalNotNull } from '../../common/validation';
 import { ISSUE_PRIORITIES, ISSUE_STATUSES, type IssuePriority, type IssueStatus } from '../issue.entity';
 import { IgnoredCreateIssueFields, IgnoredUpdateIssueFields } from './paperclip-fields';
 
@@ -71,6 +71,19 @@ export class UpdateIssueDto extends IgnoredUpdateIssueFields {
   hiddenAt?: string | null;
 }
 
+/** The checkout body every agent sends on every checkout, checked without class-validator (FastPath). */
+function validCheckout(value: unknown): CheckoutDto | undefined {
+  if (!isPlainRecord(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || !('agentId' in value) || !('expectedStatuses' in value)) return undefined;
+  const { agentId, expectedStatuses } = value;
+  if (typeof agentId !== 'string' || !isUUID(agentId)) return undefined;
+  if (!Array.isArray(expectedStatuses) || expectedStatuses.length < 1 || expectedStatuses.length > 7) return undefined;
+  if (!expectedStatuses.every((status) => (ISSUE_STATUSES as readonly unknown[]).includes(status))) return undefined;
+  return Object.assign(new CheckoutDto(), { agentId, expectedStatuses: [...(expectedStatuses as IssueStatus[])] });
+}
+
+@FastValidated(validCheckout)
 export class CheckoutDto {
   @ApiProperty({ format: 'uuid', description: 'The agent taking the issue (must be the caller, unless a board user checks out on its behalf)' })
   @IsUUID()
