@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AGENT_SCHEME, BOARD_SCHEME } from './auth/access.decorator';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { refuseWhileDraining } from './common/graceful-shutdown';
 import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { APP_VERSION } from './common/version';
@@ -13,6 +14,7 @@ export function configureApp(app: INestApplication): INestApplication {
   express.set('etag', false);
   express.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(refuseWhileDraining);
   app.setGlobalPrefix('api');
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
