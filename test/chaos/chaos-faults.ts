@@ -85,11 +85,11 @@ export async function serviceBack(ctx: FaultContext, since: number, deadlineMs =
 
 async function restartPostgres(ctx: FaultContext, mode: 'fast' | 'immediate'): Promise<FaultRecord> {
   const health = watchHealth(ctx.servers);
-  const { stoppedAt, downAt, readyAt } = await ctx.pg.restart(mode);
-  const healthSeen = await health.stop(downAt, readyAt - 200); // asked while PostgreSQL was gone
+  const { stoppedAt, downAt, startAt, readyAt } = await ctx.pg.restart(mode);
+  const healthSeen = await health.stop(downAt, startAt); // asked while PostgreSQL was gone
   const recoveryMs = await serviceBack(ctx, readyAt);
   const kind = mode === 'fast' ? 'pg-restart-fast' : 'pg-restart-immediate';
-  return { kind, at: stoppedAt, detail: `down ${readyAt - stoppedAt} ms`, window: { from: stoppedAt, to: readyAt + recoveryMs + 1000 }, recoveryMs, healthSeen };
+  return { kind, at: stoppedAt, detail: `stop → ready ${readyAt - stoppedAt} ms`, window: { from: stoppedAt, to: readyAt + recoveryMs + 1000 }, recoveryMs, healthSeen };
 }
 
 async function killServer(ctx: FaultContext): Promise<FaultRecord> {

@@ -1,10 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { freePort } from '../../src/database/free-port';
 import type { StopMode } from '../../src/database/postgres-process';
+import { sleep } from '../helpers/server-process';
 
 /** The chaos run's own PostgreSQL, which it restarts (fast or immediate) on the same port and data. */
 export class ChaosPostgres {
@@ -34,14 +35,35 @@ export class ChaosPostgres {
     return `postgres://postgres:postgres@127.0.0.1:${this.port}/clasp`;
   }
 
-  /** Stops in `mode` and starts again at once; resolves when it accepts connections, with when it was asked to stop, was gone, was ready. */
-  async restart(mode: StopMode): Promise<{ stoppedAt: number; downAt: number; readyAt: number }> {
+  /**
+   * Stops in `mode`, stays down `downMs` (so a monitor can see the outage), starts again. Resolves
+   * when it was asked to stop, was gone, was being started, and first accepted a connection (ready).
+   */
+  async restart(mode: StopMode, downMs = 300): Promise<{ stoppedAt: number; downAt: number; startAt: number; readyAt: number }> {
     const stoppedAt = Date.now();
     await this.db?.stop(mode);
-    const downAt = Date.now();
     this.db = undefined;
+    const downAt = Date.now();
+    await sleep(downMs);
+    const startAt = Date.now();
+    let readyAt: number | undefined;
+    const firstConnection = (async () => {
+      while (readyAt === undefined) {
+        const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          readyAt = Date.now();
+        } catch {
+          await sleep(20);
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      }
+    })();
     this.db = await startEmbeddedPostgres(join(this.root, 'pg'), this.port);
-    return { stoppedAt, downAt, readyAt: Date.now() };
+    await firstConnection;
+    return { stoppedAt, downAt, startAt, readyAt: readyAt as number };
   }
 
   /** pg_terminate_backend on up to `count` random server connections; resolves how many were cut. */

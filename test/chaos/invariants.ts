@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { LedgerEntries } from './chaos-ledger';
 import { OwnershipEvent, overlappingOwners } from './owner-replay';
 
@@ -13,6 +13,9 @@ export type InvariantName =
   | 'duplicate_identifiers'
   | 'issue_counter_behind';
 
+/** A pool, or one client inside a transaction (the planted-violation tests check and roll back). */
+export type Queryable = Pool | PoolClient;
+
 export type InvariantReport = Record<InvariantName, { count: number; sample: unknown[] }>;
 
 export interface InvariantOptions {
@@ -24,13 +27,13 @@ export interface InvariantOptions {
 
 const LOCK_COLUMNS = 'checkout_run_id, execution_run_id, execution_agent_name_key, execution_locked_at';
 
-async function ids(db: Pool, sql: string, values: unknown[] = []): Promise<unknown[]> {
+async function ids(db: Queryable, sql: string, values: unknown[] = []): Promise<unknown[]> {
   const { rows } = await db.query(sql, values);
   return rows.map((row: Record<string, unknown>) => row.id);
 }
 
 /** Checks every invariant in SQL (the audit replay in code, over the audit rows). */
-export async function checkInvariants(db: Pool, ledger: LedgerEntries, options: InvariantOptions): Promise<InvariantReport> {
+export async function checkInvariants(db: Queryable, ledger: LedgerEntries, options: InvariantOptions): Promise<InvariantReport> {
   const found: Record<InvariantName, unknown[]> = {
     lock_outside_in_progress: await ids(db, `SELECT id FROM issues WHERE status <> 'in_progress' AND num_nonnulls(${LOCK_COLUMNS}) > 0`),
     execution_lock_half_set: await ids(db, 'SELECT id FROM issues WHERE num_nulls(execution_run_id, execution_agent_name_key, execution_locked_at) NOT IN (0, 3)'),
@@ -66,7 +69,7 @@ export function violations(report: InvariantReport): number {
   return Object.values(report).reduce((sum, { count }) => sum + count, 0);
 }
 
-async function overlaps(db: Pool): Promise<unknown[]> {
+async function overlaps(db: Queryable): Promise<unknown[]> {
   const { rows } = await db.query(
     `SELECT entity_id AS "issueId", action, run_id AS "runId", details, created_at AS at FROM activity_log
       WHERE entity_type = 'issue'
@@ -78,7 +81,7 @@ async function overlaps(db: Pool): Promise<unknown[]> {
 }
 
 /** Each acknowledged write against its row and its audit row; and each PATCHed issue's row against its last audited description. */
-async function missingAcknowledgedWrites(db: Pool, ledger: LedgerEntries): Promise<unknown[]> {
+async function missingAcknowledgedWrites(db: Queryable, ledger: LedgerEntries): Promise<unknown[]> {
   const audited = (action: string, extra = '') =>
     `EXISTS (SELECT 1 FROM activity_log a WHERE a.entity_type = 'issue' AND a.entity_id = l.issue_id::text AND a.action ${action} ${extra})`;
   const checks: [string, unknown[]][] = [
