@@ -65,6 +65,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     LOCK_TIMEOUT_MS: String(options.lockTimeoutMs),
     SWEEP_INTERVAL_MS: String(options.sweepIntervalMs),
     RUN_LEASE_SECONDS: String(options.runLeaseSeconds),
+    // CI's second e2e pass (PG_BATCHING=off) puts pg's stock client through the faults too.
+    ...(process.env.PG_BATCHING ? { PG_BATCHING: process.env.PG_BATCHING } : {}),
   });
   try {
     await servers.start(options.servers);
