@@ -21,17 +21,14 @@ module.exports = {
     {
       name: 'only-repositories-run-sql',
       comment: 'SQL runs only in *.repository.ts files (and the database infrastructure itself).',
-      // warn, not error, until auth, companies, users and health have their repositories (issue 10);
-      // every other module already passes. Make it an error then.
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^src/', pathNot: ['\\.repository\\.ts$', '^src/database/', '\\.spec\\.ts$'] },
       to: { path: '^src/database/sql\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'controllers-hold-no-sql',
       comment: 'Controllers call services; they never reach the database layer or a repository.',
-      // warn until me.controller and health.controller lose their SQL (issue 10); then an error.
-      severity: 'warn',
+      severity: 'error',
       from: { path: '\\.controller\\.ts$' },
       to: { path: '^src/database/|\\.repository\\.ts$|^typeorm' },
     },

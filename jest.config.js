@@ -32,5 +32,13 @@ module.exports = {
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       testTimeout: 60000,
     },
+    {
+      ...shared,
+      displayName: 'browser',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    },
   ],
 };

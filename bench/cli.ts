@@ -23,6 +23,8 @@ export interface Options {
   activityMax: number;
   /** WORKERS of the server under test. */
   workers: number;
+  /** LOG_LEVEL of the server under test: warn (default) writes no access lines, info one JSON line per request. */
+  logLevel: 'warn' | 'info';
   /** Load workers use node:http's client instead of one lean connection each. */
   nodeHttp: boolean;
   /** cycle: API and raw baseline alternate in this many measured windows each. */
@@ -48,6 +50,7 @@ function usage(): string {
     '  --activity-per-issue <n>       activity_log rows seeded per seeded issue, default 10',
     '  --activity-max <n>             cap on all seeded activity rows, default 1000000',
     '  --workers <n>                  WORKERS of the server under test, default 1',
+    '  --log-level warn|info          LOG_LEVEL of the server: info writes one JSON access line per request, default warn (none)',
     '  --keep                         keep the temp dir (database files)',
     '  --profile [n]                  also count the SQL statements of n sequential API and raw cycles',
     '                                 (pg_stat_statements; default n = 200)',
@@ -73,6 +76,7 @@ export function parseArgs(argv: string[]): Options {
     activityPerIssue: 10,
     activityMax: 1_000_000,
     workers: 1,
+    logLevel: 'warn',
     slices: 4,
     nodeHttp: false,
   };
@@ -132,6 +136,12 @@ export function parseArgs(argv: string[]): Options {
           o.profile = Math.max(1, Number(next));
           if (inline === undefined) i++;
         } else o.profile = 200;
+        break;
+      }
+      case '--log-level': {
+        const v = value();
+        if (v !== 'warn' && v !== 'info') throw new Error(`--log-level must be warn or info\n${usage()}`);
+        o.logLevel = v;
         break;
       }
       case '--raw-batched':

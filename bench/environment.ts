@@ -99,7 +99,8 @@ export async function startEnvironment(opts: Options): Promise<void> {
     HOST: '127.0.0.1',
     DATA_DIR: join(env.tmp, 'data'),
     BOOTSTRAP_BOARD_KEY: env.boardKey,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: opts.logLevel,
+    LOG_FORMAT: 'json',
     AGENT_JWT_SECRET: randomBytes(32).toString('hex'),
     RUN_LEASE_SECONDS: '86400', // runs are seeded directly and never heartbeat
     NODE_ENV: 'production',

@@ -7,6 +7,8 @@ export interface HttpResult {
   status: number;
   body: any;
   text: string;
+  /** Set-up calls (Api) only: the load workers' WorkerConnection does not parse headers. */
+  headers?: http.IncomingHttpHeaders;
 }
 
 export interface HttpClient {
@@ -124,7 +126,7 @@ export class Api implements HttpClient {
         resp.on('data', (c: Buffer) => chunks.push(c));
         resp.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          res({ status: resp.statusCode ?? 0, body: parseBody(text), text });
+          res({ status: resp.statusCode ?? 0, body: parseBody(text), text, headers: resp.headers });
         });
         resp.on('error', rej);
       });

@@ -8,7 +8,12 @@ import { keyHash, RawSession } from './raw-sql';
  * other on the worker's own connection, every statement named.
  */
 
-const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+const PRIORITY_ORDER = `(CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)`;
+const LIST_COLUMNS = `*, ${PRIORITY_ORDER} AS list_rank, updated_at::text AS list_updated_at`;
+const LIST_ORDER = `${PRIORITY_ORDER}, updated_at DESC, id`;
+/** The page after a cursor: three index ranges in list order, merged (src/issues/issues.repository.ts list). */
+const afterCursor = (range: string) =>
+  `(SELECT ${LIST_COLUMNS} FROM issues WHERE company_id = $1 AND hidden_at IS NULL AND ${range} ORDER BY ${LIST_ORDER} LIMIT $5::bigint + $6::bigint)`;
 const INBOX_STATUSES = ['todo', 'in_progress', 'in_review', 'blocked'];
 
 const SQL = {
@@ -18,10 +23,15 @@ const SQL = {
   issue: 'SELECT * FROM issues WHERE id = $1',
   relations: `SELECT issue_id, related_issue_id FROM issue_relations
                WHERE type = 'blocks' AND (issue_id = $1 OR related_issue_id = $1) ORDER BY created_at, id`,
-  list: `SELECT * FROM issues WHERE company_id = $1 AND hidden_at IS NULL
-          ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id LIMIT $2 OFFSET $3`,
-  inbox: `SELECT * FROM issues WHERE company_id = $1 AND hidden_at IS NULL AND status = ANY($2::text[]) AND assignee_agent_id = $3
-           ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id LIMIT $4 OFFSET $5`,
+  list: `SELECT ${LIST_COLUMNS} FROM issues WHERE company_id = $1 AND hidden_at IS NULL
+          ORDER BY ${LIST_ORDER} LIMIT $2 OFFSET $3`,
+  nextPage: `SELECT * FROM (${[
+    afterCursor(`${PRIORITY_ORDER} = $2::int AND updated_at = $3::timestamptz AND id > $4::uuid`),
+    afterCursor(`${PRIORITY_ORDER} = $2::int AND updated_at < $3::timestamptz`),
+    afterCursor(`${PRIORITY_ORDER} > $2::int`),
+  ].join(' UNION ALL ')}) page ORDER BY list_rank, updated_at DESC, id LIMIT $5 OFFSET $6`,
+  inbox: `SELECT ${LIST_COLUMNS} FROM issues WHERE company_id = $1 AND hidden_at IS NULL AND status = ANY($2::text[]) AND assignee_agent_id = $3
+           ORDER BY ${LIST_ORDER} LIMIT $4 OFFSET $5`,
   activeRuns: `SELECT DISTINCT ON (i.id) i.id AS for_issue_id, r.*
                  FROM issues i
                  JOIN (SELECT * FROM heartbeat_runs WHERE company_id = $1 AND status IN ('queued', 'running')) r
@@ -54,6 +64,14 @@ export const rawReads = {
     const auth = await db.authenticate(agent, null);
     if (auth.company_id !== companyId) throw new Error('raw: company access denied');
     return db.rows(SQL.list, [companyId, limit, offset]);
+  },
+
+  /** `cursor` is the API's X-Next-Cursor, decoded as the server does (src/issues/issue-list-cursor.ts). */
+  async nextPage(db: RawSession, agent: BenchAgent, companyId: string, limit: number, cursor: string): Promise<unknown[]> {
+    const auth = await db.authenticate(agent, null);
+    if (auth.company_id !== companyId) throw new Error('raw: company access denied');
+    const [rank, updatedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, string];
+    return db.rows(SQL.nextPage, [companyId, rank, updatedAt, id, limit, 0]);
   },
 
   async inbox(db: RawSession, agent: BenchAgent): Promise<unknown[]> {

@@ -5,6 +5,9 @@ import { closeGracefully } from './common/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrateUrl } from './database/migrate';
+import { AggregatorRegistry, PrometheusContentType } from 'prom-client';
+import { ClaspMetrics } from './metrics/clasp-metrics';
+import { answerMetricsRequests, shareWithPrimary } from './metrics/cluster-metrics';
 import { printBanner } from './startup-banner';
 
 /**
@@ -36,6 +39,7 @@ export async function runPrimary(config: AppConfig, startedAt: number): Promise<
   const forkedAt = new Map<number, number>();
   let resolveStarted: () => void = () => undefined;
   const allReady = new Promise<void>((resolve) => (resolveStarted = resolve));
+  const metrics = new AggregatorRegistry<PrometheusContentType>();
 
   const shutdown = async (exitCode: number, line: string, toStderr = false) => {
     if (stopping) return;
@@ -59,6 +63,7 @@ export async function runPrimary(config: AppConfig, startedAt: number): Promise<
     // DATABASE_URL: workers reach the primary's embedded database as an external one.
     const worker = cluster.fork({ DATABASE_URL: databaseUrl });
     forkedAt.set(worker.id, Date.now());
+    answerMetricsRequests(worker, metrics);
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       if (message.type === 'clasp:failed') {
@@ -107,6 +112,7 @@ function stopWorker(worker: Worker): Promise<void> {
 
 export async function runWorker(config: AppConfig): Promise<void> {
   const { app, bootstrap } = await createClaspApp({ ...config, databaseUrl: config.databaseUrl as string }, { workerHeader: true });
+  shareWithPrimary(app.get(ClaspMetrics).registry);
   let stopping = false;
   // Quiet: the primary says what is happening; a worker's exit code tells it the rest.
   const shutdown = async (exitCode: number) => {

@@ -16,13 +16,14 @@ import { agentHeaders, MeasuredRun, ReadKindResult, RunResult, SlicedWorkload, w
 export const PAGE_SIZE = 50;
 
 /**
- * NEXT-PAGE HOOK — the query of the list page after the first. Offset paging for now. The keyset
- * `cursor` (issue 11) goes here: take it from `firstPage` (the 'next-page' call below then has to
- * fetch the first page, untimed, and pass it in) and the raw floor's page() gets the same WHERE.
+ * The cursor after the bench company's first list page (X-Next-Cursor), fetched once, untimed: every
+ * 'next-page' call asks for the page after it, through the API and through the raw floor's keyset SQL.
  */
-export function nextPageQuery(firstPage?: HttpResult): string {
-  void firstPage;
-  return `limit=${PAGE_SIZE}&offset=${PAGE_SIZE}`;
+async function firstPageCursor(company: Company, agent: BenchAgent): Promise<string> {
+  const r = await (env.api as HttpClient).request('GET', `/api/companies/${company.id}/issues?limit=${PAGE_SIZE}`, agent.key, undefined, agentHeaders(agent));
+  const cursor = r.headers?.['x-next-cursor'];
+  if (r.status !== 200 || typeof cursor !== 'string') throw new Error(`first page: ${errorKind(r)}, no X-Next-Cursor`);
+  return cursor;
 }
 
 export const READ_KINDS = ['by-id', 'by-identifier', 'list', 'next-page', 'inbox', 'activity'] as const;
@@ -35,7 +36,7 @@ interface Target {
 
 type Call<S> = (side: S, agent: BenchAgent, target: Target) => Promise<void>;
 
-function apiCalls(company: Company): Record<ReadKind, Call<HttpClient>> {
+function apiCalls(company: Company, cursor: string): Record<ReadKind, Call<HttpClient>> {
   const get = async (client: HttpClient, agent: BenchAgent, path: string): Promise<HttpResult> => {
     const r = await client.request('GET', path, agent.key, undefined, agentHeaders(agent));
     if (r.status !== 200) throw new Error(`${path.split('?')[0].replace(/[0-9a-f-]{36}|[A-Z0-9]+-\d+/gi, ':id')} ${errorKind(r)}`);
@@ -46,18 +47,18 @@ function apiCalls(company: Company): Record<ReadKind, Call<HttpClient>> {
     'by-id': async (c, a, t) => void (await get(c, a, `/api/issues/${t.id}`)),
     'by-identifier': async (c, a, t) => void (await get(c, a, `/api/issues/${t.identifier}`)),
     list: async (c, a) => void (await get(c, a, `${list}?limit=${PAGE_SIZE}`)),
-    'next-page': async (c, a) => void (await get(c, a, `${list}?${nextPageQuery()}`)),
+    'next-page': async (c, a) => void (await get(c, a, `${list}?limit=${PAGE_SIZE}&cursor=${cursor}`)),
     inbox: async (c, a) => void (await get(c, a, '/api/agents/me/inbox-lite')),
     activity: async (c, a, t) => void (await get(c, a, `/api/issues/${t.id}/activity?limit=${PAGE_SIZE}`)),
   };
 }
 
-function rawCalls(company: Company): Record<ReadKind, Call<RawSession>> {
+function rawCalls(company: Company, cursor: string): Record<ReadKind, Call<RawSession>> {
   return {
     'by-id': async (db, a, t) => void (await rawReads.byId(db, a, t.id)),
     'by-identifier': async (db, a, t) => void (await rawReads.byIdentifier(db, a, t.identifier)),
     list: async (db, a) => void (await rawReads.page(db, a, company.id, PAGE_SIZE, 0)),
-    'next-page': async (db, a) => void (await rawReads.page(db, a, company.id, PAGE_SIZE, PAGE_SIZE)),
+    'next-page': async (db, a) => void (await rawReads.nextPage(db, a, company.id, PAGE_SIZE, cursor)),
     inbox: async (db, a) => void (await rawReads.inbox(db, a)),
     activity: async (db, a, t) => void (await rawReads.activity(db, a, t.id, PAGE_SIZE)),
   };
@@ -121,12 +122,13 @@ export async function runRead(company: Company, agents: BenchAgent[], c: number,
     await createIssues(company, 100 - targets.length, 'read');
     targets = await sampleIssues(company, 5000);
   }
-  const api = readWorkload(agents, targets, c, opts, apiCalls(company), () => {
+  const cursor = await firstPageCursor(company, agents[0]);
+  const api = readWorkload(agents, targets, c, opts, apiCalls(company, cursor), () => {
     const { clients, close } = workerClients(c, opts);
     return { sides: clients, close };
   });
   let rawOpen: Awaited<ReturnType<typeof openSessions>> | undefined;
-  const raw = opts.raw ? readWorkload(agents, targets, c, opts, rawCalls(company), () => ({ sides: (rawOpen as NonNullable<typeof rawOpen>).sessions, close: () => undefined })) : undefined;
+  const raw = opts.raw ? readWorkload(agents, targets, c, opts, rawCalls(company, cursor), () => ({ sides: (rawOpen as NonNullable<typeof rawOpen>).sessions, close: () => undefined })) : undefined;
   if (raw) rawOpen = await openSessions(c, false);
   try {
     const slices = raw ? opts.slices : 1;

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ActivityController } from './activity.controller';
 import { ActivityService } from './activity.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
-@Global()
 @Module({ controllers: [ActivityController], providers: [AuditRepository, AuditService, ActivityService], exports: [AuditService] })
 export class AuditModule {}

@@ -1,6 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { ErrorBody } from '../common/error-body';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import type { MembershipRole } from '../companies/company-membership.entity';
 
 /**
@@ -19,20 +18,13 @@ export const PUBLIC_ROUTE = 'clasp:public';
 export const BOARD_SCHEME = 'board';
 export const AGENT_SCHEME = 'agent';
 
-function describe(rule: AccessRule): string {
-  const who: string[] = [];
-  if (rule.board) who.push(rule.board === 'any' ? 'any board user' : rule.board === 'instanceAdmin' ? 'instance admin' : `board ${rule.board} or above`);
-  if (rule.agent) who.push("the company's agents");
-  return `Allowed: ${who.join('; ')}.`;
-}
+/** The rule as the OpenAPI document carries it; src/docs/route-docs.ts writes "Who may call" and the guard's errors from it. */
+export const ACCESS_EXTENSION = 'x-clasp-access';
+export type DocumentedAccess = AccessRule | { public: true };
 
-/** Enforces (through the global guard) and documents (Swagger security) who may call a route. */
+/** Enforces (through the global guard) and documents (Swagger security, who may call, errors) who may call a route. */
 export function Access(rule: AccessRule) {
-  const decorators = [
-    SetMetadata(ACCESS_RULE, rule),
-    ApiUnauthorizedResponse({ type: ErrorBody, description: 'unauthenticated / invalid_credentials' }),
-    ApiForbiddenResponse({ type: ErrorBody, description: describe(rule) }),
-  ];
+  const decorators = [SetMetadata(ACCESS_RULE, rule), ApiExtension(ACCESS_EXTENSION, rule)];
   if (rule.board) decorators.push(ApiBearerAuth(BOARD_SCHEME));
   if (rule.agent) decorators.push(ApiBearerAuth(AGENT_SCHEME));
   return applyDecorators(...decorators);
@@ -43,4 +35,4 @@ export const BoardRole = (role: MembershipRole | 'any' | 'instanceAdmin', option
 
 export const AgentOnly = () => Access({ agent: true });
 
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiExtension(ACCESS_EXTENSION, { public: true }));

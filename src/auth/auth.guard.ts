@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../common/domain-error';
 import { LookupRunner } from '../database/lookup-runner';
-import type { RowLookup } from '../database/sql';
+import type { RowLookup } from '../database/row-lookup';
 import { ACCESS_RULE, AccessRule, PUBLIC_ROUTE } from './access.decorator';
 import type { RequestScope } from './actor';
 import { CompanyAccessService } from './company-access.service';

@@ -1,26 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import type { MembershipRole } from '../companies/company-membership.entity';
 import type { Actor, BoardActor } from './actor';
-import { query } from '../database/sql';
+import { BoardAccessRepository } from './board-access.repository';
 
 const ROLE_RANK: Record<MembershipRole, number> = { viewer: 1, operator: 2, admin: 3, owner: 4 };
 
 /** Company-level authorization: who may read or change what inside one company. */
 @Injectable()
 export class CompanyAccessService {
-  constructor(private readonly dataSource: DataSource) {}
-
-  async membershipRole(userId: string, companyId: string): Promise<MembershipRole | null> {
-    const rows: { membership_role: MembershipRole }[] = await query(
-      this.dataSource.manager,
-      `SELECT membership_role FROM company_memberships
-        WHERE company_id = $1 AND principal_type = 'user' AND principal_id = $2 AND status = 'active'`,
-      [companyId, userId],
-    );
-    return rows[0]?.membership_role ?? null;
-  }
+  constructor(private readonly boardAccess: BoardAccessRepository) {}
 
   /** Throws unless the actor may act in the company with at least `needed` standing. */
   async assertCompany(actor: Actor, companyId: string, needed: MembershipRole | 'any'): Promise<void> {
@@ -33,7 +22,7 @@ export class CompanyAccessService {
 
   async assertBoardRole(actor: BoardActor, companyId: string, needed: MembershipRole | 'any'): Promise<void> {
     if (actor.isInstanceAdmin) return;
-    const role = await this.membershipRole(actor.userId, companyId);
+    const role = await this.boardAccess.activeRole(actor.userId, companyId);
     if (!role) throw this.denied(companyId);
     if (needed === 'any' || ROLE_RANK[role] >= ROLE_RANK[needed]) return;
     if (role === 'viewer') {

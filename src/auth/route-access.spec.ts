@@ -7,6 +7,7 @@ import { HealthController } from '../health/health.controller';
 import { CommentsController } from '../issues/comments.controller';
 import { InboxController } from '../issues/inbox.controller';
 import { IssuesController } from '../issues/issues.controller';
+import { OwnershipController } from '../issues/ownership/ownership.controller';
 import { LiveRunsController } from '../runs/live-runs.controller';
 import { RunsController } from '../runs/runs.controller';
 import { HeartbeatContextController } from '../issues/heartbeat-context.controller';
@@ -16,7 +17,7 @@ import { MeController } from './me.controller';
 
 const CONTROLLERS = [
   HealthController, MeController, UsersController, CompaniesController, AgentsController, InboxController,
-  IssuesController, CommentsController, ActivityController, RunsController, LiveRunsController, HeartbeatContextController,
+  IssuesController, OwnershipController, CommentsController, ActivityController, RunsController, LiveRunsController, HeartbeatContextController,
 ];
 
 function describeRule(rule: AccessRule | undefined, isPublic: boolean): string {
@@ -48,6 +49,8 @@ describe('route access table', () => {
   it('names who may call every route (api.md §5)', () => {
     expect(routeTable()).toEqual({
       'GET /api/health': 'public',
+      'GET /api/health/live': 'public',
+      'GET /api/health/ready': 'public',
       'GET /api/me': 'board:any + agent',
       'POST /api/users': 'board:instanceAdmin',
       'GET /api/users': 'board:instanceAdmin',

@@ -16,7 +16,7 @@ interface Captured {
 function run(exception: unknown, options: { headersSent?: boolean; requestId?: string } = {}): Captured {
   const captured: Captured = {};
   const headers: Record<string, string> = options.requestId ? { 'x-request-id': options.requestId } : {};
-  const request = { method: 'POST', url: '/api/things', header: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
+  const request = { method: 'POST', url: '/api/things', headers, header: (name: string) => headers[name.toLowerCase()] } as unknown as Request;
   const response = {
     headersSent: options.headersSent ?? false,
     setHeader: () => undefined,

@@ -6,6 +6,7 @@ import { constraintOf, INVARIANT_CONSTRAINTS, PgErrorCode, sqlStateOf } from '..
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-codes';
 import { requestIdOf } from './request-id';
+import { noteErrorCode } from './response-error-code';
 
 interface Rendered {
   status: number;
@@ -67,6 +68,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const rendered = this.render(exception, request);
     if (response.headersSent) return;
+    noteErrorCode(response, rendered.body.code);
     response.status(rendered.status).json(rendered.body);
   }
 

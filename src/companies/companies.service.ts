@@ -9,10 +9,7 @@ import { User } from '../users/user.entity';
 import { CreateCompanyDto, PutMemberDto } from './companies.dto';
 import { Company } from './company.entity';
 import { CompanyMembership } from './company-membership.entity';
-import { query } from '../database/sql';
-
-/** Shared by every Clasp process, like the migration and bootstrap locks (7_361_001, 7_361_002). */
-const COMPANY_PREFIX_LOCK_KEY = 7_361_003;
+import { CompaniesRepository } from './companies.repository';
 
 /** "Paper Clips" → "PAP"; names without letters fall back to "CO". */
 export function prefixFromName(name: string): string {
@@ -27,12 +24,12 @@ export class CompaniesService {
     private readonly tx: TransactionRunner,
     private readonly audit: AuditService,
     private readonly access: CompanyAccessService,
+    private readonly companies: CompaniesRepository,
   ) {}
 
   async create(actor: BoardActor, dto: CreateCompanyDto): Promise<Company> {
     return this.tx.run(async (em) => {
-      // Serialise company creation (rare) so simultaneous creates derive distinct prefixes instead of one 409.
-      await query(em, 'SELECT pg_advisory_xact_lock($1)', [COMPANY_PREFIX_LOCK_KEY]);
+      await this.companies.lockPrefixes(em);
       const prefix = dto.issuePrefix ? dto.issuePrefix.toUpperCase() : await this.uniquePrefix(em, prefixFromName(dto.name));
       if (dto.issuePrefix && (await em.findOneBy(Company, { issuePrefix: prefix }))) {
         throw new DomainError('duplicate', `Issue prefix ${prefix} is taken`, { issuePrefix: prefix });
@@ -63,24 +60,13 @@ export class CompaniesService {
   }
 
   private async uniquePrefix(em: EntityManager, base: string): Promise<string> {
-    const rows: { issue_prefix: string }[] = await query(em, `SELECT issue_prefix FROM companies WHERE issue_prefix LIKE $1 || '%'`, [base]);
-    const taken = new Set(rows.map((r) => r.issue_prefix));
+    const taken = await this.companies.prefixesStartingWith(em, base);
     if (!taken.has(base)) return base;
     for (let n = 2; ; n++) if (!taken.has(`${base}${n}`)) return `${base}${n}`;
   }
 
   listVisible(actor: BoardActor): Promise<Company[]> {
-    if (actor.isInstanceAdmin) return this.dataSource.getRepository(Company).find({ order: { createdAt: 'ASC' } });
-    return this.dataSource
-      .getRepository(Company)
-      .createQueryBuilder('c')
-      .where(
-        `EXISTS (SELECT 1 FROM company_memberships m WHERE m.company_id = c.id AND m.principal_type = 'user'
-                  AND m.principal_id = :userId AND m.status = 'active')`,
-        { userId: actor.userId },
-      )
-      .orderBy('c.created_at', 'ASC')
-      .getMany();
+    return this.companies.visibleTo(actor.isInstanceAdmin ? null : actor.userId);
   }
 
   async get(companyId: string): Promise<Company> {

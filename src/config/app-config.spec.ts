@@ -13,7 +13,7 @@ describe('loadConfig', () => {
   const env = (extra: Record<string, string> = {}) => ({ DATA_DIR: dataDir, ...extra });
 
   it('applies the documented defaults (api.md §1)', () => {
-    const config = loadConfig(env());
+    const config = loadConfig(env(), false);
     expect(config).toEqual({
       port: 3100,
       host: '127.0.0.1',
@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       sweepIntervalMs: 30000,
       lockTimeoutMs: 5000,
       logLevel: 'info',
+      logFormat: 'json',
+      metricsToken: undefined,
       pgBatching: true,
       workers: Math.min(64, availableParallelism()),
     });
@@ -94,6 +96,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('LOG_FORMAT defaults to pretty on a terminal, json elsewhere; METRICS_TOKEN is kept as given', () => {
+    expect(loadConfig(env(), true).logFormat).toBe('pretty');
+    expect(loadConfig(env({ LOG_FORMAT: 'JSON' }), true).logFormat).toBe('json');
+    expect(loadConfig(env({ LOG_FORMAT: 'pretty' }), false).logFormat).toBe('pretty');
+    expect(loadConfig(env({ METRICS_TOKEN: ' s3cret ' })).metricsToken).toBe('s3cret');
+  });
+
   it('PG_BATCHING=off turns the batching client off (any case)', () => {
     expect(loadConfig(env({ PG_BATCHING: 'OFF' })).pgBatching).toBe(false);
     expect(loadConfig(env({ PG_BATCHING: 'on' })).pgBatching).toBe(true);
@@ -130,6 +139,7 @@ describe('loadConfig', () => {
     ['BOOTSTRAP_BOARD_KEY', `clasp_board_${'A'.repeat(48)}`],
     ['AGENT_JWT_SECRET', 'short'],
     ['PG_BATCHING', 'maybe'],
+    ['LOG_FORMAT', 'xml'],
     ['WORKERS', '0'],
     ['WORKERS', '65'],
     ['WORKERS', '2.5'],

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'json' | 'pretty';
 
 export interface AppConfig {
   port: number;
@@ -20,6 +21,10 @@ export interface AppConfig {
   sweepIntervalMs: number;
   lockTimeoutMs: number;
   logLevel: LogLevel;
+  /** LOG_FORMAT: one JSON object a line, or pino-pretty's coloured lines (the default on a TTY). */
+  logFormat: LogFormat;
+  /** METRICS_TOKEN: when set, GET /metrics wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** PG_BATCHING: BEGIN rides with the first statement and lock reads share a round trip (PiggybackClient). */
   pgBatching: boolean;
   /** WORKERS: server processes on one port (node:cluster); 1 runs a single process, no cluster. */
@@ -57,7 +62,7 @@ function persistedSecret(dataDir: string): string {
   return secret;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTty = process.stdout.isTTY === true): AppConfig {
   const databaseUrl = text(env, 'DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
@@ -66,6 +71,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
+  const logFormat = (text(env, 'LOG_FORMAT', stdoutIsTty ? 'pretty' : 'json') as string).toLowerCase();
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${env.LOG_FORMAT}"`);
   const bootstrapBoardKey = text(env, 'BOOTSTRAP_BOARD_KEY');
   if (bootstrapBoardKey && !BOARD_KEY_PATTERN.test(bootstrapBoardKey)) {
     throw new ConfigError('BOOTSTRAP_BOARD_KEY must look like clasp_board_ followed by 48 hex characters');
@@ -92,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 30000, 100, 86_400_000),
     lockTimeoutMs: integer(env, 'LOCK_TIMEOUT_MS', 5000, 10, 600_000),
     logLevel,
+    logFormat,
+    metricsToken: text(env, 'METRICS_TOKEN'),
     pgBatching: batching === 'on',
     workers: integer(env, 'WORKERS', Math.min(MAX_WORKERS, availableParallelism()), 1, MAX_WORKERS),
   };

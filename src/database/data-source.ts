@@ -2,6 +2,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { InitialSchema1764000000000 } from '../../migrations/1764000000000-InitialSchema';
 import { PaperclipIssueFields1765000000000 } from '../../migrations/1765000000000-PaperclipIssueFields';
 import { IssueLockConstraints1796164275093 } from '../../migrations/1796164275093-IssueLockConstraints';
+import { IssueListIndexes1796185352768 } from '../../migrations/1796185352768-IssueListIndexes';
 import { Agent } from '../agents/agent.entity';
 import { AgentApiKey } from '../agents/agent-api-key.entity';
 import { ActivityLog } from '../audit/activity-log.entity';
@@ -23,7 +24,7 @@ export const ENTITIES = [
 ];
 
 /** Listed explicitly (not globbed) so the same list works compiled, under Jest and in the CLI. */
-export const MIGRATIONS = [InitialSchema1764000000000, PaperclipIssueFields1765000000000, IssueLockConstraints1796164275093];
+export const MIGRATIONS = [InitialSchema1764000000000, PaperclipIssueFields1765000000000, IssueLockConstraints1796164275093, IssueListIndexes1796185352768];
 
 export interface PoolOptions {
   poolSize?: number;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { lookupRows, RowLookup } from './sql';
+import type { RowLookup } from './row-lookup';
+import { lookupRows } from './sql';
 
 /** Runs RowLookups outside any transaction, several in one round trip. */
 @Injectable()

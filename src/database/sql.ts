@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { RowLookup } from './row-lookup';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { PiggybackClient, type StatementBatchConfig } from './piggyback-client';
 
@@ -37,6 +38,17 @@ export async function query<T>(em: EntityManager, text: string, values: unknown[
 }
 
 /**
+ * query() as an unnamed statement: planned for its values on every call. For a statement whose best
+ * plan depends on a value (a search pattern: rare → trigram index, common → the ordered index), where
+ * a cached generic plan could be a scan of a whole company.
+ */
+export async function queryPlannedPerCall<T>(em: EntityManager, text: string, values: unknown[] = []): Promise<T[]> {
+  const client: PgQueryable = em.queryRunner ? await em.queryRunner.connect() : (em.connection.driver as PostgresDriver).master;
+  const result = await client.query({ text, values: values.map(jsonIfObject) } as never);
+  return result.rows as T[];
+}
+
+/**
  * Objects go to PostgreSQL as JSON text, as pg would send them — but serialized here, before pg
  * sees them: pg fails on an unserializable value only after counting the named statement as
  * prepared on the connection, which breaks every later use of it there.
@@ -63,14 +75,6 @@ export async function queryInOrder(em: EntityManager, statements: Statement[]): 
   return results.map((result) => result.rows);
 }
 
-/** A single-row lookup that can share one round trip with others (LookupRunner.together). */
-export interface RowLookup<T> {
-  sql: string;
-  params: unknown[];
-  /** Turns the row (as JSON; undefined when there is none) into the answer; may throw. */
-  interpret(row: Record<string, any> | undefined): Promise<T>;
-}
-
 /**
  * Runs independent single-row lookups as one statement — one round trip — each row coming back
  * as JSON (`to_jsonb`), so lookups should select text, numbers, booleans and JSON only.
@@ -87,29 +91,3 @@ export async function lookupRows(em: EntityManager, lookups: RowLookup<unknown>[
   return lookups.map((_, i) => row[`r${i}`] ?? undefined);
 }
 
-/**
- * A statement written with TypeORM's query builder (so a reader sees `setLock('pessimistic_write')`,
- * not a hand-made `FOR UPDATE`), compiled to SQL once on first use and then run like any other
- * named prepared statement: building a query builder per call would cost more than the query.
- * The builder names its parameters (`:id`); `bind` gives them values on every call.
- */
-export class BuiltStatement<P extends string> {
-  private compiled?: { text: string; order: P[] };
-
-  constructor(
-    private readonly names: readonly P[],
-    private readonly build: (dataSource: DataSource) => SelectQueryBuilder<ObjectLiteral>,
-  ) {}
-
-  bind(dataSource: DataSource, values: Record<P, unknown>): Statement {
-    if (!this.compiled) {
-      const marker = (name: string) => `\u0000param:${name}`;
-      const qb = this.build(dataSource).setParameters(Object.fromEntries(this.names.map((name) => [name, marker(name)])));
-      const [text, params] = qb.getQueryAndParameters();
-      const order = params.map((param) => this.names.find((name) => marker(name) === param));
-      if (order.some((name) => name === undefined)) throw new Error(`BuiltStatement: a parameter of "${text}" is not among ${this.names.join(', ')}`);
-      this.compiled = { text, order: order as P[] };
-    }
-    return { text: this.compiled.text, values: this.compiled.order.map((name) => values[name]) };
-  }
-}

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { AgentOnly } from '../auth/access.decorator';
+import { ApiRoute } from '../docs/api-route.decorator';
 import type { AgentActor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { iso } from '../common/timestamps';
@@ -52,6 +53,10 @@ export class InboxController {
 
   @Get('inbox-lite')
   @AgentOnly()
+  @ApiRoute({
+    summary: "The calling agent's inbox",
+    description: 'Issues assigned to the calling agent in todo, in_progress, in_review or blocked, each with the run working on it (or null).',
+  })
   @ApiOkResponse({ type: [InboxItem], description: 'Issues assigned to the calling agent in todo, in_progress, in_review or blocked' })
   async inbox(@CurrentActor() actor: AgentActor): Promise<InboxItem[]> {
     const rows = await this.issues.list(actor.companyId, { status: [...INBOX_STATUSES], limit: 1000 }, actor.agentId);

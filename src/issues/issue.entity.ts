@@ -23,13 +23,19 @@ export type IssuePriority = (typeof ISSUE_PRIORITIES)[number];
 )
 @Check('issues_execution_lock_whole', 'num_nulls(execution_run_id, execution_agent_name_key, execution_locked_at) IN (0, 3)')
 @Unique('issues_identifier_key', ['identifier'])
-@Index('issues_company_status_idx', ['companyId', 'status'])
-@Index('issues_company_assignee_idx', ['companyId', 'assigneeAgentId'])
 @Index('issues_parent_idx', ['parentId'])
 @Index('issues_execution_run_idx', ['executionRunId'], { where: 'execution_run_id IS NOT NULL' })
 @Index('issues_checkout_run_idx', ['checkoutRunId'], { where: 'checkout_run_id IS NOT NULL' })
 // An expression index, ON issues (lower(identifier)): TypeORM cannot describe one, so it is named here and left to the migration.
 @Index('issues_identifier_lower_idx', { synchronize: false })
+// The list order (priority rank, updated_at DESC, id) per filter, and pg_trgm GIN indexes for `q`: expression and
+// operator-class indexes, left to migrations/1796185352768-IssueListIndexes.ts.
+@Index('issues_company_order_idx', { synchronize: false })
+@Index('issues_company_status_order_idx', { synchronize: false })
+@Index('issues_company_assignee_order_idx', { synchronize: false })
+@Index('issues_title_trgm_idx', { synchronize: false })
+@Index('issues_identifier_trgm_idx', { synchronize: false })
+@Index('issues_description_trgm_idx', { synchronize: false })
 export class Issue {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'issues_pkey' }) id: string;
   @Column('uuid', { name: 'company_id' })

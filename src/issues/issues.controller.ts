@@ -1,41 +1,37 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import {
-  ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags, ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator';
-import type { Actor, BoardActor, RequestScope } from '../auth/actor';
+import type { Actor, RequestScope } from '../auth/actor';
 import { CurrentActor, CurrentScope } from '../auth/current-actor.decorator';
-import { ErrorBody } from '../common/error-body';
-import { CheckoutDto, CreateIssueDto, ForceReleaseQuery, ForceReleaseResponse, IssueResponse, ListIssuesQuery, UpdateIssueDto } from './dto/issue.dto';
+import { ApiIssueIdParam, ApiRoute } from '../docs/api-route.decorator';
+import { CreateIssueDto, IssueResponse, ListIssuesQuery, UpdateIssueDto } from './dto/issue.dto';
 import { MinimalPatchIssueResponse, PatchIssueResponse, prefersMinimal } from './dto/patch-response.dto';
 import { requestIdempotencyKey } from '../common/idempotency';
 import { toCommentResponse, toIssueResponse } from './issue-response';
 import { IssueUpdateService } from './issue-update.service';
 import { IssuesService } from './issues.service';
-import { CheckoutService } from './ownership/checkout.service';
-import { ReleaseService } from './ownership/release.service';
 import type { ClearedLocks } from '../locks/stale-lock.service';
 import { ClearedBefore, OwnershipChecked } from './ownership/ownership-checked.decorator';
 
-const ISSUE_ID_PARAM = { name: 'id', description: 'Issue uuid or identifier (e.g. PAP-12, case-insensitive)' };
-
 @ApiTags('issues')
-@ApiNotFoundResponse({ type: ErrorBody })
 @Controller()
 export class IssuesController {
   constructor(
     private readonly issues: IssuesService,
     private readonly updates: IssueUpdateService,
-    private readonly checkouts: CheckoutService,
-    private readonly releases: ReleaseService,
   ) {}
 
   @Post('companies/:companyId/issues')
   @Access({ board: 'operator', agent: true })
+  @ApiRoute({
+    summary: 'Create an issue',
+    description: 'Creates an issue in the company; it gets the next identifier (`PAP-12`). An agent creating an issue with its run id must be in a live run.',
+    errors: ['single_assignee', 'in_progress_requires_assignee', 'blocked_by_unresolved', 'blocker_cycle', 'invalid_assignee', 'invalid_reference', 'run_not_live'],
+    example: { title: 'Fix the login page', description: 'The session cookie expires after one minute.', priority: 'high', status: 'todo' },
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried request with the same key returns the first result' })
   @ApiCreatedResponse({ type: IssueResponse })
-  @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'single_assignee, in_progress_requires_assignee, blocked_by_unresolved, blocker_cycle, invalid_assignee' })
   async create(
     @CurrentActor() actor: Actor,
     @Param('companyId', ParseUUIDPipe) companyId: string,
@@ -47,14 +43,26 @@ export class IssuesController {
 
   @Get('companies/:companyId/issues')
   @Access({ board: 'viewer', agent: true })
-  @ApiOkResponse({ type: [IssueResponse], description: 'Sorted by priority, then most recently updated' })
-  async list(@Param('companyId', ParseUUIDPipe) companyId: string, @Query() query: ListIssuesQuery): Promise<IssueResponse[]> {
-    return (await this.issues.list(companyId, query)).map((row) => toIssueResponse(row));
+  @ApiRoute({ summary: "List a company's issues", description: 'Filter by status, assignee, parent or text; page with `limit` and `cursor` (keyset, from `X-Next-Cursor`) or `offset`.' })
+  @ApiOkResponse({
+    type: [IssueResponse],
+    description: 'Sorted by priority, then most recently updated, then id',
+    headers: { 'X-Next-Cursor': { description: 'Pass as `cursor` for the next page; absent on the last page', schema: { type: 'string' } } },
+  })
+  async list(
+    @Param('companyId', ParseUUIDPipe) companyId: string,
+    @Query() query: ListIssuesQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IssueResponse[]> {
+    const page = await this.issues.listPage(companyId, query);
+    if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
+    return page.issues.map((row) => toIssueResponse(row));
   }
 
   @Get('issues/:id')
   @Access({ board: 'viewer', agent: true })
-  @ApiParam(ISSUE_ID_PARAM)
+  @ApiRoute({ summary: 'Get an issue', description: 'The issue by uuid or identifier, with its blockers and children.' })
+  @ApiIssueIdParam()
   @ApiOkResponse({ type: IssueResponse })
   async get(@CurrentScope() scope: RequestScope): Promise<IssueResponse> {
     const { issue, relations } = await this.issues.get(scope.issueId as string);
@@ -63,10 +71,16 @@ export class IssuesController {
 
   @Patch('issues/:id')
   @OwnershipChecked()
-  @ApiParam(ISSUE_ID_PARAM)
+  @ApiRoute({
+    summary: 'Update an issue (and comment in the same write)',
+    description:
+      "Changes fields and optionally posts `comment`, in one transaction. Agents may write only to their own issue; writing to it while it is in_progress needs the agent's run (docs/ownership.md §4).",
+    errors: ['not_issue_assignee', 'illegal_transition', 'single_assignee', 'in_progress_requires_assignee', 'blocked_by_unresolved', 'blocker_cycle', 'invalid_assignee', 'invalid_reference'],
+    example: { priority: 'high', comment: 'Raising the priority: customers are blocked.' },
+  })
+  @ApiIssueIdParam()
   @ApiHeader({ name: 'Prefer', required: false, description: '`return=minimal` → only `{id, identifier, updatedAt, changes, comment}`' })
   @ApiOkResponse({ type: PatchIssueResponse, description: 'The issue, plus `changes` ({field: {from, to}}) and the posted `comment` (or null)' })
-  @ApiConflictResponse({ type: ErrorBody, description: 'run_ownership_conflict, checked_out_by_other_agent, illegal_transition, run_not_live, issue_busy' })
   async update(
     @CurrentActor() actor: Actor,
     @CurrentScope() scope: RequestScope,
@@ -83,40 +97,5 @@ export class IssuesController {
       return { id, identifier, updatedAt, changes: result.changes, comment };
     }
     return { ...toIssueResponse(result.issue), changes: result.changes, comment };
-  }
-
-  @Post('issues/:id/checkout')
-  @HttpCode(200)
-  @OwnershipChecked()
-  @ApiParam(ISSUE_ID_PARAM)
-  @ApiOkResponse({ type: IssueResponse })
-  @ApiConflictResponse({ type: ErrorBody, description: 'checkout_conflict (details: issueId, status, assigneeAgentId, checkoutRunId, executionRunId, holderRunStatus), run_not_live' })
-  async checkout(
-    @CurrentActor() actor: Actor,
-    @CurrentScope() scope: RequestScope,
-    @Body() dto: CheckoutDto,
-    @ClearedBefore() cleared: ClearedLocks | null,
-  ): Promise<IssueResponse> {
-    return toIssueResponse(await this.checkouts.checkout(actor, scope.issueId as string, dto, cleared));
-  }
-
-  @Post('issues/:id/release')
-  @HttpCode(200)
-  @OwnershipChecked()
-  @ApiParam(ISSUE_ID_PARAM)
-  @ApiOkResponse({ type: IssueResponse })
-  @ApiConflictResponse({ type: ErrorBody, description: 'not_issue_assignee, run_ownership_conflict, run_not_live' })
-  async release(@CurrentActor() actor: Actor, @CurrentScope() scope: RequestScope, @ClearedBefore() cleared: ClearedLocks | null): Promise<IssueResponse> {
-    return toIssueResponse(await this.releases.release(actor, scope.issueId as string, cleared));
-  }
-
-  @Post('issues/:id/admin/force-release')
-  @HttpCode(200)
-  @Access({ board: 'operator' })
-  @ApiParam(ISSUE_ID_PARAM)
-  @ApiOkResponse({ type: ForceReleaseResponse })
-  async forceRelease(@CurrentActor() actor: BoardActor, @CurrentScope() scope: RequestScope, @Query() query: ForceReleaseQuery): Promise<ForceReleaseResponse> {
-    const result = await this.releases.forceRelease(actor, scope.issueId as string, query.clearAssignee === 'true');
-    return { issue: toIssueResponse(result.issue), previous: result.previous };
   }
 }

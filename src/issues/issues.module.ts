@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { LocksModule } from '../locks/locks.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RunsModule } from '../runs/runs.module';
 import { CommentsController } from './comments.controller';
 import { CommentsService } from './comments.service';
@@ -6,6 +9,7 @@ import { HeartbeatContextController } from './heartbeat-context.controller';
 import { HeartbeatContextService } from './heartbeat-context.service';
 import { InboxController } from './inbox.controller';
 import { IssuesController } from './issues.controller';
+import { OwnershipController } from './ownership/ownership.controller';
 import { IssuesService } from './issues.service';
 import { IssuesRepository } from './issues.repository';
 import { IssueRelationsRepository } from './issue-relations.repository';
@@ -20,8 +24,8 @@ import { ReleaseService } from './ownership/release.service';
 import { StaleLockInterceptor } from './ownership/stale-lock.interceptor';
 
 @Module({
-  imports: [RunsModule],
-  controllers: [InboxController, IssuesController, CommentsController, HeartbeatContextController],
+  imports: [RunsModule, LocksModule, AuditModule, MetricsModule],
+  controllers: [InboxController, IssuesController, OwnershipController, CommentsController, HeartbeatContextController],
   providers: [
     IssuesRepository, IssueRelationsRepository, CommentsRepository, AssigneesRepository,
     IssuesService, IssueUpdateService, IssueBlockersService, IssueReferencesService, CommentsService, HeartbeatContextService,

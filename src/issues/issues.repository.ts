@@ -2,41 +2,51 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntry, auditInsert } from '../audit/audit.repository';
 import { notFound } from '../common/domain-error';
-import { BuiltStatement, query, queryInOrder } from '../database/sql';
+import { BuiltStatement } from '../database/built-statement';
+import { query, queryInOrder, queryPlannedPerCall } from '../database/sql';
 import { IssueLocksRepository, lockedRuns } from '../locks/issue-locks.repository';
 import type { LockedRuns } from '../locks/lock-holders';
 import { DB_NOW } from '../ownership/policy-types';
 import { IssueChanges, IssueRow, NewIssueRow, WRITABLE_COLUMNS } from './issue-row';
+import type { IssueListCursor } from './issue-list-cursor';
 import { unresolvedBlockersOf } from './issue-relations.repository';
 
-const PRIORITY_ORDER = `CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`;
+/** The list order's first key, exactly as the list indexes spell it (migrations/1796185352768-IssueListIndexes.ts). */
+const PRIORITY_RANK = `(CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END)`;
+const LIST_ORDER = `${PRIORITY_RANK}, updated_at DESC, id`;
 
 /**
  * The bare issue row under `pessimistic_write` (FOR UPDATE OF i: no join is locked), saying in the
  * same statement whether unresolved blockers exist (checkout needs it; it saves a round trip).
  */
-const LOCK_ISSUE = new BuiltStatement(['issueId'] as const, (ds) =>
+const LOCK_ISSUE = (ds: DataSource) =>
   ds
     .createQueryBuilder()
     .select('i.*')
     .addSelect(`EXISTS (SELECT 1 FROM ${unresolvedBlockersOf('i.id')})`, 'has_unresolved_blockers')
     .from('issues', 'i')
     .where('i.id = :issueId')
-    .setLock('pessimistic_write', undefined, ['i']),
-);
+    .setLock('pessimistic_write', undefined, ['i']);
 
 /** Several issues under `pessimistic_write`, in id order: the global lock order for several issues. */
-const LOCK_ISSUES_IN_ORDER = new BuiltStatement(['ids'] as const, (ds) =>
-  ds.createQueryBuilder().select('i.id', 'id').addSelect('i.company_id', 'company_id').from('issues', 'i').where('i.id = ANY(:ids::uuid[])').orderBy('i.id').setLock('pessimistic_write'),
-);
+const LOCK_ISSUES_IN_ORDER = (ds: DataSource) =>
+  ds.createQueryBuilder().select('i.id', 'id').addSelect('i.company_id', 'company_id').from('issues', 'i').where('i.id = ANY(:ids::uuid[])').orderBy('i.id').setLock('pessimistic_write');
 
 export interface IssueListFilter {
   status?: string[];
   assigneeAgentId?: string;
   parentId?: string;
   q?: string;
+  /** Keyset position: the issues after this one in the list order. */
+  after?: IssueListCursor;
   limit: number;
   offset: number;
+}
+
+/** A list row carries its sort keys, as PostgreSQL prints them, for the next page's cursor. */
+export interface IssueListRow extends IssueRow {
+  list_rank: number;
+  list_updated_at: string;
 }
 
 /** Renders a column's value: DB_NOW is the database clock, anything else a parameter. */
@@ -49,13 +59,16 @@ function valueSql(value: unknown, params: unknown[]): string {
 /** The `issues` table: row locks, reads, the one UPDATE and the one INSERT. */
 @Injectable()
 export class IssuesRepository {
+  private readonly lockIssueStatement = new BuiltStatement<{ issueId: string }>(() => LOCK_ISSUE(this.dataSource));
+  private readonly lockIssuesInOrderStatement = new BuiltStatement<{ ids: string[] }>(() => LOCK_ISSUES_IN_ORDER(this.dataSource));
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly locks: IssueLocksRepository,
   ) {}
 
   async lock(em: EntityManager, issueId: string): Promise<IssueRow> {
-    const { text, values } = LOCK_ISSUE.bind(this.dataSource, { issueId });
+    const { text, values } = this.lockIssueStatement.statement({ issueId });
     const [row] = await query<IssueRow>(em, text, values);
     if (!row) throw notFound('Issue', { id: issueId });
     return row;
@@ -63,14 +76,14 @@ export class IssuesRepository {
 
   /** lock(), then the holder runs and the caller's run FOR SHARE — in that lock order, in one round trip. */
   async lockWithRuns(em: EntityManager, issueId: string, callerRunId: string | null): Promise<{ issue: IssueRow; runs: LockedRuns }> {
-    const [[issue], runRows] = await queryInOrder(em, [LOCK_ISSUE.bind(this.dataSource, { issueId }), this.locks.lockRunsOfIssue(issueId, callerRunId)]);
+    const [[issue], runRows] = await queryInOrder(em, [this.lockIssueStatement.statement({ issueId }), this.locks.lockRunsOfIssue(issueId, callerRunId)]);
     if (!issue) throw notFound('Issue', { id: issueId });
     return { issue: issue as IssueRow, runs: lockedRuns(runRows) };
   }
 
   /** Locks issues in id order; answers id → company of those that exist. */
   async lockInOrder(em: EntityManager, issueIds: string[]): Promise<Map<string, string>> {
-    const { text, values } = LOCK_ISSUES_IN_ORDER.bind(this.dataSource, { ids: [...new Set(issueIds)].sort() });
+    const { text, values } = this.lockIssuesInOrderStatement.statement({ ids: [...new Set(issueIds)].sort() });
     const rows = await query<{ id: string; company_id: string }>(em, text, values);
     return new Map(rows.map((r) => [r.id, r.company_id]));
   }
@@ -123,28 +136,39 @@ export class IssuesRepository {
     return { issueNumber: company.issue_counter, identifier: `${company.issue_prefix}-${company.issue_counter}` };
   }
 
-  /** Visible issues of a company: priority, then most recently updated. */
-  list(companyId: string, filter: IssueListFilter): Promise<IssueRow[]> {
+  /**
+   * Visible issues of a company: priority, then most recently updated, then id — the order of the
+   * issues_company_*_order_idx indexes, which serve it without a sort. After a cursor, the rest of
+   * the order is three ranges of those indexes (same rank and updated_at with a greater id; same
+   * rank and older; a lower priority), each read in index order up to the page's end and merged
+   * (a row-value comparison cannot express "updated_at desc, id asc").
+   */
+  list(companyId: string, filter: IssueListFilter): Promise<IssueListRow[]> {
     const params: unknown[] = [companyId];
     const where = ['company_id = $1', 'hidden_at IS NULL'];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (filter.status?.length) add((n) => `status = ANY($${n}::text[])`, filter.status);
-    if (filter.assigneeAgentId) add((n) => `assignee_agent_id = $${n}`, filter.assigneeAgentId);
-    if (filter.parentId) add((n) => `parent_id = $${n}`, filter.parentId);
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (filter.status?.length) where.push(`status = ANY(${param(filter.status)}::text[])`);
+    if (filter.assigneeAgentId) where.push(`assignee_agent_id = ${param(filter.assigneeAgentId)}`);
+    if (filter.parentId) where.push(`parent_id = ${param(filter.parentId)}`);
     if (filter.q) {
-      add((n) => `(title ILIKE $${n} OR identifier ILIKE $${n} OR description ILIKE $${n})`, `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const pattern = param(`%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`(title ILIKE ${pattern} OR identifier ILIKE ${pattern} OR description ILIKE ${pattern})`);
     }
-    params.push(filter.limit, filter.offset);
-    return query<IssueRow>(
-      this.dataSource.manager,
-      `SELECT * FROM issues WHERE ${where.join(' AND ')}
-        ORDER BY ${PRIORITY_ORDER}, updated_at DESC, id
-        LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
+    const [limit, offset] = [param(filter.limit), param(filter.offset)];
+    const select = (extra: string[]) =>
+      `SELECT *, ${PRIORITY_RANK} AS list_rank, updated_at::text AS list_updated_at FROM issues WHERE ${[...where, ...extra].join(' AND ')} ORDER BY ${LIST_ORDER}`;
+    let sql = `${select([])} LIMIT ${limit} OFFSET ${offset}`;
+    if (filter.after) {
+      const [rank, updatedAt, id] = [param(filter.after.rank), param(filter.after.updatedAt), param(filter.after.id)];
+      const ranges = [
+        [`${PRIORITY_RANK} = ${rank}::int`, `updated_at = ${updatedAt}::timestamptz`, `id > ${id}::uuid`],
+        [`${PRIORITY_RANK} = ${rank}::int`, `updated_at < ${updatedAt}::timestamptz`],
+        [`${PRIORITY_RANK} > ${rank}::int`],
+      ];
+      const reads = ranges.map((range) => `(${select(range)} LIMIT ${limit}::bigint + ${offset}::bigint)`);
+      sql = `SELECT * FROM (${reads.join(' UNION ALL ')}) page ORDER BY list_rank, updated_at DESC, id LIMIT ${limit} OFFSET ${offset}`;
+    }
+    return (filter.q ? queryPlannedPerCall : query)<IssueListRow>(this.dataSource.manager, sql, params);
   }
 
   /** `issueId` and its ancestors, nearest first (bounded depth): for parent checks and cycles. */

@@ -12,10 +12,17 @@ import { orThrow } from '../ownership/policy-types';
 import { assertLiveCallerRun } from '../runs/run-fence';
 import { CreateIssueDto, ListIssuesQuery } from './dto/issue.dto';
 import { IssueBlockersService } from './issue-blockers.service';
+import { decodeIssueListCursor, encodeIssueListCursor } from './issue-list-cursor';
 import { IssueReferencesService } from './issue-references.service';
 import { BlockerLinks, IssueRelationsRepository } from './issue-relations.repository';
 import { IssueRow, lockChanges } from './issue-row';
 import { IssuesRepository } from './issues.repository';
+
+export interface IssueListPage {
+  issues: IssueRow[];
+  /** null on the last page. */
+  nextCursor: string | null;
+}
 
 export interface IssueWithRelations {
   issue: IssueRow;
@@ -116,13 +123,22 @@ export class IssuesService {
   }
 
   list(companyId: string, filters: ListIssuesQuery, assigneeAgentId?: string): Promise<IssueRow[]> {
-    return this.issues.list(companyId, {
+    return this.listPage(companyId, filters, assigneeAgentId).then((page) => page.issues);
+  }
+
+  /** A page of the list and, when the page is full, the cursor of the next one. */
+  async listPage(companyId: string, filters: ListIssuesQuery, assigneeAgentId?: string): Promise<IssueListPage> {
+    const limit = filters.limit ?? 100;
+    const rows = await this.issues.list(companyId, {
       status: filters.status,
       assigneeAgentId: assigneeAgentId ?? filters.assigneeAgentId,
       parentId: filters.parentId,
       q: filters.q,
-      limit: filters.limit ?? 100,
+      after: filters.cursor === undefined ? undefined : decodeIssueListCursor(filters.cursor),
+      limit,
       offset: filters.offset ?? 0,
     });
+    const last = rows.length === limit ? rows[rows.length - 1] : undefined;
+    return { issues: rows, nextCursor: last ? encodeIssueListCursor({ rank: last.list_rank, updatedAt: last.list_updated_at, id: last.id }) : null };
   }
 }

@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { BuiltStatement, query, Statement } from '../database/sql';
+import { BuiltStatement } from '../database/built-statement';
+import { query, Statement } from '../database/sql';
 import type { RunState } from '../ownership/policy-types';
 import type { LocksToClear } from '../ownership/stale-locks.policy';
 import { hasStaleLockSql, IssueLockRow, LockedRuns } from './lock-holders';
 import { runIsLive } from './run-liveness';
 
 /** Runs FOR SHARE (`pessimistic_read`) by id, with `live` judged by the database clock in the same statement. */
-const LOCK_RUNS = new BuiltStatement(['ids', 'lease'] as const, (ds) =>
+const LOCK_RUNS = (ds: DataSource) =>
   ds
     .createQueryBuilder()
     .select('r.id', 'id')
@@ -18,15 +19,14 @@ const LOCK_RUNS = new BuiltStatement(['ids', 'lease'] as const, (ds) =>
     .from('heartbeat_runs', 'r')
     .where('r.id = ANY(:ids::uuid[])')
     .orderBy('r.id')
-    .setLock('pessimistic_read'),
-);
+    .setLock('pessimistic_read');
 
 /**
  * The runs holding an issue's locks, and the caller's run, FOR SHARE. The holders are read from
  * the issue row, so this can follow the row lock's statement in one round trip (queryInOrder) and
  * see the row as that lock left it.
  */
-const LOCK_RUNS_OF_ISSUE = new BuiltStatement(['issueId', 'callerRunId', 'lease'] as const, (ds) =>
+const LOCK_RUNS_OF_ISSUE = (ds: DataSource) =>
   ds
     .createQueryBuilder()
     .select('r.id', 'id')
@@ -39,29 +39,26 @@ const LOCK_RUNS_OF_ISSUE = new BuiltStatement(['issueId', 'callerRunId', 'lease'
                         (SELECT execution_run_id FROM issues WHERE id = :issueId), :callerRunId::uuid])`,
     )
     .orderBy('r.id')
-    .setLock('pessimistic_read'),
-);
+    .setLock('pessimistic_read');
 
 const issueLocks = (ds: DataSource) =>
   ds.createQueryBuilder().select(['i.id AS id', 'i.company_id AS company_id', 'i.checkout_run_id AS checkout_run_id', 'i.execution_run_id AS execution_run_id']).from('issues', 'i');
 
 /** One issue's lock columns under `pessimistic_write`. */
-const LOCK_ISSUE = new BuiltStatement(['issueId'] as const, (ds) => issueLocks(ds).where('i.id = :issueId').setLock('pessimistic_write'));
+const LOCK_ISSUE = (ds: DataSource) => issueLocks(ds).where('i.id = :issueId').setLock('pessimistic_write');
 
 /** Every issue naming the run, in id order (the lock order for several issues). */
-const LOCK_ISSUES_OF_RUN = new BuiltStatement(['runId'] as const, (ds) =>
-  issueLocks(ds).where('(i.checkout_run_id = :runId OR i.execution_run_id = :runId)').orderBy('i.id').setLock('pessimistic_write'),
-);
+const LOCK_ISSUES_OF_RUN = (ds: DataSource) =>
+  issueLocks(ds).where('(i.checkout_run_id = :runId OR i.execution_run_id = :runId)').orderBy('i.id').setLock('pessimistic_write');
 
 /** Issues that took a lock from the run after LOCK_ISSUES_OF_RUN looked, skipping rows busy elsewhere. */
-const LOCK_LATE_ISSUES_OF_RUN = new BuiltStatement(['runId', 'known'] as const, (ds) =>
+const LOCK_LATE_ISSUES_OF_RUN = (ds: DataSource) =>
   issueLocks(ds)
     .where('(i.checkout_run_id = :runId OR i.execution_run_id = :runId)')
     .andWhere('NOT (i.id = ANY(:known::uuid[]))')
     .orderBy('i.id')
     .setLock('pessimistic_write')
-    .setOnLocked('skip_locked'),
-);
+    .setOnLocked('skip_locked');
 
 /**
  * The SQL of the issues' checkout and execution locks and of their holder runs: row locks in the
@@ -69,6 +66,12 @@ const LOCK_LATE_ISSUES_OF_RUN = new BuiltStatement(['runId', 'known'] as const, 
  */
 @Injectable()
 export class IssueLocksRepository {
+  private readonly lockRunsStatement = new BuiltStatement<{ ids: string[]; lease: number }>(() => LOCK_RUNS(this.dataSource));
+  private readonly lockRunsOfIssueStatement = new BuiltStatement<{ issueId: string; callerRunId: string | null; lease: number }>(() => LOCK_RUNS_OF_ISSUE(this.dataSource));
+  private readonly lockIssueStatement = new BuiltStatement<{ issueId: string }>(() => LOCK_ISSUE(this.dataSource));
+  private readonly lockIssuesOfRunStatement = new BuiltStatement<{ runId: string }>(() => LOCK_ISSUES_OF_RUN(this.dataSource));
+  private readonly lockLateIssuesOfRunStatement = new BuiltStatement<{ runId: string; known: string[] }>(() => LOCK_LATE_ISSUES_OF_RUN(this.dataSource));
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -78,28 +81,28 @@ export class IssueLocksRepository {
   async lockRuns(em: EntityManager, runIds: (string | null | undefined)[]): Promise<LockedRuns> {
     const ids = [...new Set(runIds.filter((id): id is string => !!id))];
     if (ids.length === 0) return new Map();
-    const { text, values } = LOCK_RUNS.bind(this.dataSource, { ids, lease: this.config.runLeaseSeconds });
+    const { text, values } = this.lockRunsStatement.statement({ ids, lease: this.config.runLeaseSeconds });
     return lockedRuns(await query(em, text, values));
   }
 
   /** The statement for lockRuns of an issue's holders and the caller's run (for queryInOrder). */
   lockRunsOfIssue(issueId: string, callerRunId: string | null): Statement {
-    return LOCK_RUNS_OF_ISSUE.bind(this.dataSource, { issueId, callerRunId, lease: this.config.runLeaseSeconds });
+    return this.lockRunsOfIssueStatement.statement({ issueId, callerRunId, lease: this.config.runLeaseSeconds });
   }
 
   async lockIssue(em: EntityManager, issueId: string): Promise<IssueLockRow | undefined> {
-    const { text, values } = LOCK_ISSUE.bind(this.dataSource, { issueId });
+    const { text, values } = this.lockIssueStatement.statement({ issueId });
     const [issue] = await query<IssueLockRow>(em, text, values);
     return issue;
   }
 
   lockIssuesOfRun(em: EntityManager, runId: string): Promise<IssueLockRow[]> {
-    const { text, values } = LOCK_ISSUES_OF_RUN.bind(this.dataSource, { runId });
+    const { text, values } = this.lockIssuesOfRunStatement.statement({ runId });
     return query<IssueLockRow>(em, text, values);
   }
 
   lockLateIssuesOfRun(em: EntityManager, runId: string, known: string[]): Promise<IssueLockRow[]> {
-    const { text, values } = LOCK_LATE_ISSUES_OF_RUN.bind(this.dataSource, { runId, known });
+    const { text, values } = this.lockLateIssuesOfRunStatement.statement({ runId, known });
     return query<IssueLockRow>(em, text, values);
   }
 

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service';
+import { afterCommit } from '../database/after-commit';
+import { ClaspMetrics } from '../metrics/clasp-metrics';
 import { holderStates } from '../ownership/liveness.policy';
 import { LocksToClear, locksOfRun, staleLocks } from '../ownership/stale-locks.policy';
 import { IssueLockRow, LockedRuns } from './lock-holders';
@@ -19,9 +21,12 @@ export interface ClearedLocks {
  */
 @Injectable()
 export class StaleLockService {
+  private readonly logger = new Logger('Locks');
+
   constructor(
     private readonly audit: AuditService,
     private readonly locks: IssueLocksRepository,
+    private readonly metrics: ClaspMetrics,
   ) {}
 
   /** Locks the issue row, then clears whichever of its locks names a run that holds nothing. */
@@ -90,6 +95,10 @@ export class StaleLockService {
       entityType: 'issue',
       entityId: issue.id,
       details: { ...cleared, runStatuses, source },
+    });
+    afterCommit(em, () => {
+      this.metrics.staleLocksCleared.inc({ source });
+      this.logger.log({ issueId: issue.id, ...cleared, runStatuses, source }, 'stale lock cleared');
     });
     return cleared;
   }

@@ -4,7 +4,9 @@ import { AuditService, auditActor, SYSTEM_ACTOR } from '../audit/audit.service';
 import type { Actor, BoardActor } from '../auth/actor';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { afterCommit } from '../database/after-commit';
 import { TransactionRunner } from '../database/transaction-runner';
+import { ClaspMetrics } from '../metrics/clasp-metrics';
 import type { IssueLockRow } from '../locks/lock-holders';
 import { ClearSource, StaleLockService } from '../locks/stale-lock.service';
 import { holdersToRevoke } from '../ownership/release.policy';
@@ -38,6 +40,7 @@ export class RunEndService {
     private readonly queries: RunQueriesService,
     private readonly runs: RunsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ClaspMetrics,
   ) {}
 
   /** Finish (the run's agent or an operator) or cancel (an operator). */
@@ -71,6 +74,7 @@ export class RunEndService {
       });
       const source: ClearSource = cancelled ? 'run_cancelled' : 'run_finished';
       await this.staleLocks.releaseLocksOfRun(em, runId, request.status, issues, source);
+      afterCommit(em, () => this.metrics.runsFinished.inc({ status: request.status }));
       return ended;
     });
   }
@@ -103,6 +107,10 @@ export class RunEndService {
         },
       });
       await this.staleLocks.releaseLocksOfRun(em, runId, 'timed_out', issues, 'run_timed_out');
+      afterCommit(em, () => {
+        this.metrics.runsTimedOut.inc();
+        this.metrics.runsFinished.inc({ status: 'timed_out' });
+      });
       return true;
     });
   }
@@ -133,6 +141,7 @@ export class RunEndService {
         details: { status: 'cancelled', previousStatus: run.status, errorCode: 'force_released', source: 'admin_force_release', issueId },
       });
       await this.staleLocks.releaseLocksOfRun(em, run.id, 'cancelled', [], 'run_cancelled', [issueId]);
+      afterCommit(em, () => this.metrics.runsFinished.inc({ status: 'cancelled' }));
     }
     return live.map((run) => run.id);
   }

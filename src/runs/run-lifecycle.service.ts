@@ -5,7 +5,9 @@ import type { Actor } from '../auth/actor';
 import { RunJwtService } from '../auth/run-jwt.service';
 import { DomainError, notFound } from '../common/domain-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { afterCommit } from '../database/after-commit';
 import { TransactionRunner } from '../database/transaction-runner';
+import { ClaspMetrics } from '../metrics/clasp-metrics';
 import { INVOCABLE_AGENT_STATUSES } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
 import { IdempotencyKeysRepository } from '../common/idempotency-keys.repository';
@@ -37,6 +39,7 @@ export class RunLifecycleService {
     private readonly agents: AgentsRepository,
     private readonly idempotencyKeys: IdempotencyKeysRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ClaspMetrics,
   ) {}
 
   /** With `idempotencyKey` (wakeup), a retry returns the run the first request queued. */
@@ -114,6 +117,7 @@ export class RunLifecycleService {
         entityId: runId,
         details: { leaseSeconds: this.config.runLeaseSeconds, callerRunId: actor.type === 'agent' ? actor.runId : null },
       });
+      afterCommit(em, () => this.metrics.runsStarted.inc());
       return { run, adapterType: adapterType ?? 'process' };
     });
     const { token } = await this.runJwt.sign({

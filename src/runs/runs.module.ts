@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
+import { LocksModule } from '../locks/locks.module';
 import { IdempotencyModule } from '../common/idempotency.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { LiveRunsController } from './live-runs.controller';
 import { LiveRunsService } from './live-runs.service';
 import { RunEndService } from './run-end.service';
@@ -13,10 +17,10 @@ import { SweeperService } from './sweeper.service';
 
 /**
  * Heartbeat runs: lifecycle, leases and the sweeper. AgentsModule for the wake-up lock and
- * heartbeats; lock clearing comes from the global LocksModule.
+ * heartbeats; LocksModule for lock clearing at run end; AuthModule for run JWTs.
  */
 @Module({
-  imports: [AgentsModule, IdempotencyModule],
+  imports: [AgentsModule, IdempotencyModule, LocksModule, AuditModule, AuthModule, MetricsModule],
   controllers: [RunsController, LiveRunsController],
   providers: [RunsRepository, RunReadsRepository, RunQueriesService, LiveRunsService, RunEndService, RunLifecycleService, SweeperService],
   exports: [RunQueriesService, LiveRunsService, RunEndService, SweeperService],

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import type { TransactionRunner } from '../database/transaction-runner';
 import type { StaleLockService } from '../locks/stale-lock.service';
+import { ClaspMetrics } from '../metrics/clasp-metrics';
 import type { RunEndService } from './run-end.service';
 import type { RunReadsRepository } from './run-reads.repository';
 import { SweeperService } from './sweeper.service';
@@ -31,7 +32,7 @@ function harness() {
     },
   } as unknown as TransactionRunner;
   const config = { runLeaseSeconds: 300, sweepIntervalMs: 60_000 } as AppConfig;
-  const sweeper = new SweeperService(reads, tx, staleLocks, runEnd, config);
+  const sweeper = new SweeperService(reads, tx, staleLocks, runEnd, config, new ClaspMetrics());
   const flush = async () => {
     for (let i = 0; i < 20; i++) await Promise.resolve();
   };

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { TransactionRunner } from '../database/transaction-runner';
 import { StaleLockService } from '../locks/stale-lock.service';
+import { ClaspMetrics } from '../metrics/clasp-metrics';
 import { RunEndService } from './run-end.service';
 import { RunReadsRepository } from './run-reads.repository';
 
@@ -30,6 +31,7 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   /** The sweeps of this process run one after another, never overlapping. */
   private queue: Promise<unknown> = Promise.resolve();
   private pending = 0;
+  private lastSuccess: number | null = null;
 
   constructor(
     private readonly reads: RunReadsRepository,
@@ -37,7 +39,17 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly staleLocks: StaleLockService,
     private readonly runEnd: RunEndService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ClaspMetrics,
   ) {}
+
+  /** When this process last finished a sweep (Date.now()), for the readiness probe; null before the first. */
+  lastSuccessAt(): number | null {
+    return this.lastSuccess;
+  }
+
+  intervalMs(): number {
+    return this.config.sweepIntervalMs;
+  }
 
   /** createClaspApp calls app.init() before listen(): the first sweep finishes before any request is served. */
   async onApplicationBootstrap(): Promise<void> {
@@ -59,7 +71,7 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   /** One full sweep, queued behind any sweep of this process still running. */
   sweepOnce(): Promise<SweepResult> {
     this.pending++;
-    const next = this.queue.then(() => this.sweep()).finally(() => this.pending--);
+    const next = this.queue.then(() => this.timedSweep()).finally(() => this.pending--);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -68,6 +80,21 @@ export class SweeperService implements OnApplicationBootstrap, OnModuleDestroy {
   private tick(): void {
     if (this.pending > 0) return;
     this.sweepOnce().catch((error) => this.logger.error(`sweep failed: ${(error as Error)?.stack ?? error}`));
+  }
+
+  private async timedSweep(): Promise<SweepResult> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const result = await this.sweep();
+      this.lastSuccess = Date.now();
+      this.metrics.sweepLastSuccess.set(this.lastSuccess / 1000);
+      this.metrics.sweepDuration.observe({ result: 'ok' }, seconds());
+      return result;
+    } catch (error) {
+      this.metrics.sweepDuration.observe({ result: 'failed' }, seconds());
+      throw error;
+    }
   }
 
   private async sweep(): Promise<SweepResult> {

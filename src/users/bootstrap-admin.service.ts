@@ -4,9 +4,7 @@ import { BOARD_KEY_PREFIX, generateKey } from '../auth/key-hash';
 import { TransactionRunner } from '../database/transaction-runner';
 import { User } from './user.entity';
 import { UsersService } from './users.service';
-import { query } from '../database/sql';
-
-const BOOTSTRAP_LOCK_KEY = 7_361_002;
+import { UsersRepository } from './users.repository';
 
 export interface BootstrapResult {
   /** Set only when this start created the admin with a generated key: print it once. */
@@ -21,14 +19,13 @@ export class BootstrapAdminService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tx: TransactionRunner,
     private readonly users: UsersService,
+    private readonly usersRepository: UsersRepository,
   ) {}
 
   async ensureAdmin(): Promise<BootstrapResult> {
     return this.tx.run(async (em) => {
-      // Several processes may start at once: only the first creates the admin.
-      await query(em, 'SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK_KEY]);
-      const [{ count }] = await query<{ count: number }>(em, 'SELECT count(*)::int AS count FROM users');
-      if (count > 0) return { generatedKey: null, created: false };
+      await this.usersRepository.lockBootstrap(em);
+      if (await this.usersRepository.anyUserExists(em)) return { generatedKey: null, created: false };
       const admin = await em.save(em.create(User, { email: 'admin@localhost', name: 'admin', isInstanceAdmin: true }));
       const token = this.config.bootstrapBoardKey ?? generateKey(BOARD_KEY_PREFIX);
       await this.users.issueKey(em, admin.id, 'bootstrap', admin.id, token);

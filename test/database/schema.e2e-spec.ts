@@ -19,6 +19,20 @@ import { createTestDatabase, poolFor } from '../helpers/test-database';
 
 type Db = { url: string; drop(): Promise<void> };
 
+/** The list order's priority rank as pg_get_indexdef prints it (migrations/1796185352768-IssueListIndexes.ts). */
+const PRINTED_RANK = ['(', 'CASE priority', "    WHEN 'critical'::text THEN 0", "    WHEN 'high'::text THEN 1", "    WHEN 'medium'::text THEN 2", '    ELSE 3', 'END)'].join('\n');
+
+/** An expression or operator-class index on issues: TypeORM can describe neither; the entity names it with synchronize: false. */
+function migrationOnly(index: string, definition: string) {
+  return {
+    [`issues index ${index}`]: {
+      migration: `CREATE INDEX ${index} ON public.issues USING ${definition}`,
+      entities: undefined,
+      why: 'an expression or operator-class index (issue list order, pg_trgm): TypeORM can describe neither',
+    },
+  };
+}
+
 /**
  * Differences TypeORM cannot express, each named. Every entry must still differ (a stale entry fails),
  * and must differ exactly as recorded here: anything else about the object is still compared.
@@ -49,6 +63,12 @@ const KNOWN_DIFFERENCES: Record<string, { migration: string | undefined; entitie
     entities: undefined,
     why: 'an expression index: TypeORM can neither describe nor load one; the entity names it with synchronize: false',
   },
+  ...migrationOnly('issues_company_order_idx', `btree (company_id, ${PRINTED_RANK}, updated_at DESC, id) WHERE (hidden_at IS NULL)`),
+  ...migrationOnly('issues_company_status_order_idx', `btree (company_id, status, ${PRINTED_RANK}, updated_at DESC, id) WHERE (hidden_at IS NULL)`),
+  ...migrationOnly('issues_company_assignee_order_idx', `btree (company_id, assignee_agent_id, ${PRINTED_RANK}, updated_at DESC, id) WHERE (hidden_at IS NULL)`),
+  ...migrationOnly('issues_title_trgm_idx', 'gin (title gin_trgm_ops)'),
+  ...migrationOnly('issues_identifier_trgm_idx', 'gin (identifier gin_trgm_ops)'),
+  ...migrationOnly('issues_description_trgm_idx', 'gin (description gin_trgm_ops)'),
 };
 
 /** Every column, constraint and index of the public tables, keyed "table kind name", as PostgreSQL prints it. */

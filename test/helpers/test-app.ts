@@ -36,11 +36,14 @@ export function testConfig(databaseUrl: string, overrides: Partial<AppConfig> = 
   return { ...base, ...overrides, databaseUrl };
 }
 
-/** Boots the real AppModule through the same wiring as main.ts, on a database of its own. */
-export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+/**
+ * Boots the real AppModule through the same wiring as main.ts, on a database of its own. Silent,
+ * unless `logStream` is given: then the JSON log lines go there.
+ */
+export async function startTestApp(overrides: Partial<AppConfig> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig(database.url, overrides);
-  const { app } = await createClaspApp(config, { logger: false });
+  const { app } = await createClaspApp(config, { logger: false, logStream: options.logStream });
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
   const db = poolFor(database.url);

@@ -97,6 +97,11 @@ export class ListIssuesQuery {
   @ApiPropertyOptional({ description: 'Search in title, identifier and description' }) @IsOptional() @IsString() @MaxLength(200) q?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000) offset?: number;
+  @ApiPropertyOptional({ description: 'Keyset paging: the X-Next-Cursor header of the previous page (offset, if also given, counts from there)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
 }
 
 export class ForceReleaseQuery {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
 import { TransactionRunner } from '../../database/transaction-runner';
+import { ClaspMetrics } from '../../metrics/clasp-metrics';
+import { outcomeCodeOf } from '../../metrics/outcome-code';
 import type { ClearedLocks } from '../../locks/stale-lock.service';
 import { checkoutForItself, decideCheckout } from '../../ownership/checkout.policy';
 import { orThrow } from '../../ownership/policy-types';
@@ -22,9 +24,23 @@ export class CheckoutService {
     private readonly issues: IssuesRepository,
     private readonly blockers: IssueBlockersService,
     private readonly references: IssueReferencesService,
+    private readonly metrics: ClaspMetrics,
   ) {}
 
+  /** Counts every answer by outcome (clasp_checkouts_total): how often agents collide is an operator's first question. */
   async checkout(actor: Actor, issueId: string, dto: CheckoutDto, clearedEarlier: ClearedLocks | null): Promise<IssueRow> {
+    const outcome: { kind: string } = { kind: 'checked_out' };
+    try {
+      const issue = await this.checkoutOnce(actor, issueId, dto, clearedEarlier, outcome);
+      this.metrics.checkouts.inc({ outcome: outcome.kind });
+      return issue;
+    } catch (error) {
+      this.metrics.checkouts.inc({ outcome: outcomeCodeOf(error) });
+      throw error;
+    }
+  }
+
+  private checkoutOnce(actor: Actor, issueId: string, dto: CheckoutDto, clearedEarlier: ClearedLocks | null, outcome: { kind: string }): Promise<IssueRow> {
     const notForItself = checkoutForItself(actor, dto.agentId);
     if (notForItself) orThrow(notForItself);
     return this.tx.run(async (em) => {
@@ -32,6 +48,7 @@ export class CheckoutService {
       const issue = locked.issue;
       const agentName = actor.type === 'agent' ? actor.agentName : await this.references.assignableAgent(em, issue.company_id, dto.agentId, 'agentId');
       const decision = orThrow(decideCheckout(issue, locked.runs, actor, dto));
+      outcome.kind = decision.kind === 'idempotent' ? 'idempotent' : decision.kind === 'adopt' ? 'adopted' : 'checked_out';
       if (decision.kind === 'idempotent') return issue;
       if (decision.kind === 'adopt') return this.gate.adopt(em, actor as AgentActor, issue, decision.runId, locked.clearedCheckoutRunId);
       const runId = decision.runId;
@@ -57,6 +74,4 @@ export class CheckoutService {
       );
     });
   }
-
-
 }

@@ -4,8 +4,9 @@ import { auditActor } from '../../audit/audit.service';
 import type { Actor, AgentActor } from '../../auth/actor';
 import type { LockedRuns } from '../../locks/lock-holders';
 import { ClearedLocks, StaleLockService } from '../../locks/stale-lock.service';
+import { ClaspMetrics } from '../../metrics/clasp-metrics';
 import { decideGate, needsOverrideCheck } from '../../ownership/gate.policy';
-import { orThrow } from '../../ownership/policy-types';
+import { isRefusal, orThrow } from '../../ownership/policy-types';
 import { MAX_REPORTING_DEPTH } from '../../agents/agents.service';
 import { AssigneesRepository } from '../assignees.repository';
 import { IssueRow, locksFor } from '../issue-row';
@@ -35,6 +36,7 @@ export class OwnershipGateService {
     private readonly staleLocks: StaleLockService,
     private readonly issues: IssuesRepository,
     private readonly assignees: AssigneesRepository,
+    private readonly metrics: ClaspMetrics,
   ) {}
 
   /**
@@ -62,7 +64,9 @@ export class OwnershipGateService {
   async pass(em: EntityManager, actor: Actor, locked: LockedIssue, options: GateOptions = {}): Promise<IssueRow> {
     const { issue } = locked;
     const overridesAssignee = needsOverrideCheck(issue, actor) && (await this.overrides(em, actor as AgentActor, issue.assignee_agent_id as string));
-    const decision = orThrow(decideGate(issue, locked.runs, actor, { overridesAssignee, release: options.release }));
+    const verdict = decideGate(issue, locked.runs, actor, { overridesAssignee, release: options.release });
+    if (isRefusal(verdict)) this.metrics.gateRefusals.inc({ code: verdict.code });
+    const decision = orThrow(verdict);
     if (decision.kind === 'adopt') return this.adopt(em, actor as AgentActor, issue, decision.runId, locked.clearedCheckoutRunId);
     return issue;
   }
