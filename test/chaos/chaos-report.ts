@@ -40,7 +40,7 @@ interface RunResult {
   checks: number;
   totalViolations: number;
   finalInvariants: InvariantReport;
-  serverStderr: string;
+  serverOutput: string;
 }
 
 export function summarize(run: RunResult): ChaosReport {
@@ -72,7 +72,7 @@ export function summarize(run: RunResult): ChaosReport {
     recoveryMs: { pgRestart: run.faults.filter((f) => isPgRestart(f.kind)).map((f) => f.recoveryMs), afterOtherFaults: { max: Math.max(0, ...others), median: median(others) } },
     healthDuringPgRestart: [...new Set(run.faults.filter((f) => isPgRestart(f.kind)).flatMap((f) => f.healthSeen))].sort(),
     healthOfOthersDuringProcessFaults: [...new Set(run.faults.filter((f) => !isPgRestart(f.kind)).flatMap((f) => f.healthSeen))].sort(),
-    serverLogErrorLines: run.serverStderr.split('\n').filter((line) => /uncaught|request \S+ .* failed:/i.test(line)).slice(0, 20),
+    serverLogErrorLines: run.serverOutput.split('\n').filter((line) => /uncaught|request \S+ .* failed:/i.test(line)).slice(0, 20),
   };
 }
 

@@ -17,8 +17,8 @@ const RESPAWN_DEADLINE_MS = 90_000;
  */
 export class ChaosServers {
   readonly servers: ChaosServer[] = [];
-  /** stderr of every process that has run, for the report's "server errors logged". */
-  private readonly pastStderr: string[] = [];
+  /** What every process that has run printed (JSON log lines go to stdout), for the report's "server errors logged". */
+  private readonly pastOutput: string[] = [];
 
   constructor(
     private readonly main: string,
@@ -46,7 +46,7 @@ export class ChaosServers {
     const killedAt = Date.now();
     server.process.proc.kill('SIGKILL');
     await server.process.exited;
-    this.pastStderr.push(server.process.err());
+    this.pastOutput.push(server.process.out(), server.process.err());
     server.process = await this.spawnHealthy(server.port);
     server.state = 'up';
     return Date.now() - killedAt;
@@ -81,9 +81,9 @@ export class ChaosServers {
     }
   }
 
-  /** Every line any process wrote to stderr (including the ones killed on the way). */
-  stderr(): string {
-    return [...this.pastStderr, ...this.servers.map((s) => s.process.err())].join('\n');
+  /** Every line any process printed, on stdout or stderr (including the ones killed on the way). */
+  output(): string {
+    return [...this.pastOutput, ...this.servers.flatMap((s) => [s.process.out(), s.process.err()])].join('\n');
   }
 
   async stopAll(): Promise<void> {
@@ -100,7 +100,7 @@ export class ChaosServers {
         await waitHealthy(process, Date.now());
         return process;
       } catch (error) {
-        this.pastStderr.push(process.err());
+        this.pastOutput.push(process.out(), process.err());
         if (process.proc.exitCode === null) process.proc.kill('SIGKILL');
         if (Date.now() - since > RESPAWN_DEADLINE_MS) throw error;
         await sleep(300);

@@ -112,7 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(loops);
     await sleep(2 * options.sweepIntervalMs + 1000);
     const finalInvariants = await check();
-    return summarize({ options, startedAt, finishedAt: Date.now(), stats, ledger, faults, checks, totalViolations, finalInvariants, serverStderr: servers.stderr() });
+    return summarize({ options, startedAt, finishedAt: Date.now(), stats, ledger, faults, checks, totalViolations, finalInvariants, serverOutput: servers.output() });
   } finally {
     await servers.stopAll().catch(() => undefined);
     await pg.stop().catch(() => undefined);
