@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { refuseWhileDraining } from './common/graceful-shutdown';
 import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { setupSwagger } from './docs/swagger';
@@ -11,6 +12,7 @@ export function configureApp(app: INestApplication): INestApplication {
   express.set('etag', false);
   express.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(refuseWhileDraining);
   // Prometheus scrapes /metrics, outside the API.
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useGlobalPipes(createValidationPipe());

@@ -1,6 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { join } from 'node:path';
 import { createClaspApp } from './bootstrap';
+import { closeGracefully } from './common/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrateUrl } from './database/migrate';
@@ -117,7 +118,7 @@ export async function runWorker(config: AppConfig): Promise<void> {
   const shutdown = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    await app.close().catch(() => undefined);
+    await closeGracefully(app).catch(() => undefined);
     process.exit(exitCode);
   };
   process.on('uncaughtException', (error) => {

@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import { createClaspApp } from './bootstrap';
 import { reportWorkerFailure, runPrimary, runWorker } from './cluster';
+import { closeGracefully } from './common/graceful-shutdown';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { printBanner } from './startup-banner';
@@ -25,7 +26,7 @@ async function runSingle(config: AppConfig, startedAt: number): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`Clasp: ${reason}, shutting down`);
-    await app.close().catch(() => undefined);
+    await closeGracefully(app).catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     process.exit(exitCode);
   };

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from '../database/connection-errors';
 import { constraintOf, INVARIANT_CONSTRAINTS, PgErrorCode, sqlStateOf } from '../database/pg-errors';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-codes';
@@ -47,12 +48,6 @@ function fromDatabase(error: unknown): Rendered | undefined {
   }
 }
 
-function isConnectionFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  const message = String((error as Error)?.message ?? '');
-  return code === 'ECONNREFUSED' || code === '57P01' || /Connection terminated|timeout exceeded when trying to connect/.test(message);
-}
-
 function fromHttpException(exception: HttpException): Rendered {
   const status = exception.getStatus();
   const response = exception.getResponse() as string | { message?: unknown };
@@ -95,7 +90,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const mapped = fromDatabase(exception);
       if (mapped) return mapped;
     }
-    if (isConnectionFailure(exception)) {
+    if (isDatabaseUnavailable(exception)) {
       return { status: 503, body: { error: 'The database is unavailable', code: 'database_unavailable' } };
     }
     const requestId = requestIdOf(request);

@@ -31,6 +31,7 @@ export const ERROR_STATUS = {
   invalid_reference: 422,
   run_id_mismatch: 422,
   database_unavailable: 503,
+  shutting_down: 503,
   not_ready: 503,
   internal: 500,
 } as const;

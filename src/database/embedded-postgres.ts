@@ -5,13 +5,14 @@ import { clusterDir } from './cluster-dir';
 import { EmbeddedPostgresError } from './embedded-postgres-error';
 import { postgresBinaries } from './postgres-binaries';
 import { postgresOsUser } from './postgres-os-user';
-import { initCluster, startServer } from './postgres-process';
+import { initCluster, startServer, StopMode } from './postgres-process';
 
 export interface EmbeddedDatabase {
   url: string;
   /** Where the cluster really is: `dir` itself, or where a symlink at `dir` points when it had to be relocated. */
   dir: string;
-  stop(): Promise<void>;
+  /** Fast by default; `immediate` aborts like a crash (the chaos run restarts it both ways). */
+  stop(mode?: StopMode): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -27,7 +28,7 @@ const FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', 
  * embedded-postgres installed. Any failure is one EmbeddedPostgresError line that says what to do.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, database = 'clasp'): Promise<EmbeddedDatabase> {
-  let server: { stop(): Promise<void> } | undefined;
+  let server: { stop(mode?: StopMode): Promise<void> } | undefined;
   try {
     const osUser = postgresOsUser();
     const binaries = postgresBinaries(osUser);
@@ -37,7 +38,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, database 
     const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
     await ensureDatabase(`${url}/postgres`, database);
     const running = server;
-    return { url: `${url}/${database}`, dir: real, stop: () => running.stop() };
+    return { url: `${url}/${database}`, dir: real, stop: (mode) => running.stop(mode) };
   } catch (error) {
     await server?.stop().catch(() => undefined);
     if (error instanceof EmbeddedPostgresError) throw error;

@@ -45,7 +45,11 @@ export async function initCluster(binaries: PostgresBinaries, dir: string, user:
 }
 
 /** Starts the server on an existing cluster; resolves once it accepts connections. */
-export async function startServer(binaries: PostgresBinaries, dir: string, user: OsUser | undefined, port: number, flags: string[]): Promise<{ stop(): Promise<void> }> {
+/** PostgreSQL's shutdown modes: fast rolls back and checkpoints; immediate aborts (crash recovery at the next start). */
+export type StopMode = 'fast' | 'immediate';
+const STOP_SIGNAL: Record<StopMode, NodeJS.Signals> = { fast: 'SIGINT', immediate: 'SIGQUIT' };
+
+export async function startServer(binaries: PostgresBinaries, dir: string, user: OsUser | undefined, port: number, flags: string[]): Promise<{ stop(mode?: StopMode): Promise<void> }> {
   const server = run(binaries.postgres, ['-D', dir, '-p', String(port), ...flags], user, { port, dir });
   await new Promise<void>((resolve, reject) => {
     const ready = () => server.output().includes(READY) && resolve();
@@ -55,9 +59,9 @@ export async function startServer(binaries: PostgresBinaries, dir: string, user:
   });
   server.ended.catch(() => undefined);
   return {
-    stop: async () => {
+    stop: async (mode: StopMode = 'fast') => {
       if (server.child.exitCode !== null || server.child.signalCode !== null) return;
-      server.child.kill('SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+      server.child.kill(STOP_SIGNAL[mode]);
       await server.ended.catch(() => undefined);
     },
   };
