@@ -62,35 +62,27 @@ export async function rawWorkload(
 ): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
   const issues: string[][] = [];
   for (let i = 0; i < c; i++) issues.push(await createIssues(company, opts.issuesPerAgent, `raw${batched ? ' batched' : ''} C${c} agent ${i + 1}`));
-  await touchRuns(agents.slice(0, c));
-  const { sessions, close } = await openSessions(c, batched);
-  const stats = new CallStats();
-  const tally = new Tally();
   const next = new Array<number>(c).fill(0);
-
-  const runSlice = async (warmupMs: number, durationMs: number): Promise<void> => {
-    let cycles = 0;
-    const w = new Window(warmupMs, durationMs, opts.maxIterations);
-    await w.run(c, async (i) => {
-      const db = sessions[i];
-      const a = agents[i];
-      const mine = issues[i];
-      while (w.next()) {
-        const issueId = mine[next[i]++ % mine.length];
-        const measured = w.measuring;
-        if ((await rawCycle(db, a, issueId, stats, measured)) === 'released' && measured) cycles++;
-      }
-    });
-    tally.add(w, cycles);
-  };
-  return { runSlice, result: () => stats.measured(c, tally), close };
+  return rawCycles(agents, c, opts, batched, (i) => issues[i][next[i]++ % issues[i].length], false);
 }
 
 /** The raw floor of `hot`: C sessions race for one issue of their own; the winner releases it. cycles = handoffs. */
 export async function rawHotWorkload(company: Company, agents: BenchAgent[], c: number, opts: Options): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
   const [issueId] = await createIssues(company, 1, `raw hot C${c}`);
+  return rawCycles(agents, c, opts, false, () => issueId, true);
+}
+
+/** C sessions looping rawCycle on the issue `issueFor(worker)` names; cycles = releases. */
+async function rawCycles(
+  agents: BenchAgent[],
+  c: number,
+  opts: Options,
+  batched: boolean,
+  issueFor: (worker: number) => string,
+  conflictExpected: boolean,
+): Promise<SlicedWorkload<MeasuredRun> & { close(): Promise<void> }> {
   await touchRuns(agents.slice(0, c));
-  const { sessions, close } = await openSessions(c, false);
+  const { sessions, close } = await openSessions(c, batched);
   const stats = new CallStats();
   const tally = new Tally();
 
@@ -98,11 +90,9 @@ export async function rawHotWorkload(company: Company, agents: BenchAgent[], c: 
     let cycles = 0;
     const w = new Window(warmupMs, durationMs, opts.maxIterations);
     await w.run(c, async (i) => {
-      const db = sessions[i];
-      const a = agents[i];
       while (w.next()) {
         const measured = w.measuring;
-        if ((await rawCycle(db, a, issueId, stats, measured, true)) === 'released' && measured) cycles++;
+        if ((await rawCycle(sessions[i], agents[i], issueFor(i), stats, measured, conflictExpected)) === 'released' && measured) cycles++;
       }
     });
     tally.add(w, cycles);
