@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   buildServer,
   freePort,
@@ -15,7 +14,9 @@ import {
   spawnServer,
   stop,
   stopAllServers,
-  stopOrphanedPostmaster,
+  freshServerDataDir,
+  removeBuild,
+  removeServerDataDirs,
   waitHealthy,
 } from '../helpers/server-process';
 
@@ -59,20 +60,13 @@ function parentOf(pid: number): number {
 describe('WORKERS=2', () => {
   beforeAll(() => {
     MAIN = buildServer(BUILD_DIR);
-    dataDir = mkdtempSync(join(tmpdir(), 'clasp-cluster-'));
-    chmodSync(dataDir, 0o755); // postgres runs as a separate user when we are root
+    dataDir = freshServerDataDir('clasp-cluster-');
   }, 180_000);
 
   afterAll(async () => {
     await stopAllServers();
-    await stopOrphanedPostmaster(join(dataDir, 'pg'));
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(BUILD_DIR, { recursive: true, force: true });
-    try {
-      rmdirSync(dirname(BUILD_DIR));
-    } catch {
-      // not empty, or already gone
-    }
+    await removeServerDataDirs();
+    removeBuild(BUILD_DIR);
   }, 60_000);
 
   it('serves from two worker processes, replaces a killed one, and stops everything on SIGTERM', async () => {

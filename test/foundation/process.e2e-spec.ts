@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/data-source';
 import {
@@ -20,7 +19,9 @@ import {
   spawnServer,
   stop,
   stopAllServers,
-  stopOrphanedPostmaster,
+  freshServerDataDir,
+  removeBuild,
+  removeServerDataDirs,
   timeout,
   url,
   waitHealthy,
@@ -37,16 +38,10 @@ let MAIN: string;
 
 jest.setTimeout(180_000);
 
-const dataDirs: string[] = [];
 const databases: string[] = [];
 const measurements: Record<string, string> = {};
 
-function freshDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clasp-proc-'));
-  chmodSync(dir, 0o755); // postgres runs as a separate user when we are root
-  dataDirs.push(dir);
-  return dir;
-}
+const freshDataDir = () => freshServerDataDir('clasp-proc-');
 
 async function serverEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
   return { DATA_DIR: freshDataDir(), PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...extra };
@@ -84,10 +79,7 @@ describe('the compiled server process', () => {
 
   afterAll(async () => {
     await stopAllServers();
-    for (const dir of dataDirs) {
-      await stopOrphanedPostmaster(join(dir, 'pg'));
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await removeServerDataDirs();
     if (databases.length) {
       const admin = await adminClient();
       try {
@@ -96,12 +88,7 @@ describe('the compiled server process', () => {
         await admin.end();
       }
     }
-    rmSync(BUILD_DIR, { recursive: true, force: true });
-    try {
-      rmdirSync(dirname(BUILD_DIR)); // only when empty: leave anyone else's .test-data alone
-    } catch {
-      // not empty, or already gone
-    }
+    removeBuild(BUILD_DIR);
     if (Object.keys(measurements).length) console.log(`process measurements:\n${Object.entries(measurements).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
   }, 120_000);
 

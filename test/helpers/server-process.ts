@@ -1,8 +1,9 @@
 import { freePort } from '../../src/database/free-port';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 
 /** The real compiled server as an operator runs it, for the suites that start it as a process. */
 
@@ -142,4 +143,32 @@ export async function stopOrphanedPostmaster(clusterDir: string): Promise<void> 
   if (!pid) return;
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
+}
+
+const serverDataDirs: string[] = [];
+
+/** A fresh DATA_DIR in the temp folder, reachable by the postgres user (the embedded database runs as it when we are root). */
+export function freshServerDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  serverDataDirs.push(dir);
+  return dir;
+}
+
+/** Stops what the suite's killed servers may have left running in its data directories, then removes them. */
+export async function removeServerDataDirs(): Promise<void> {
+  for (const dir of serverDataDirs.splice(0)) {
+    await stopOrphanedPostmaster(join(dir, 'pg'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Removes a suite's server build, and its parent when nothing else is left there (others' builds stay). */
+export function removeBuild(buildDir: string): void {
+  rmSync(buildDir, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(buildDir));
+  } catch {
+    // not empty, or already gone
+  }
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
-  buildServer, freePort, generatedKeys, ROOT, runningPostmaster, Server, sleep, spawnServer, stopAllServers, stopOrphanedPostmaster, url, waitHealthy,
+  buildServer, freePort, generatedKeys, ROOT, runningPostmaster, Server, sleep, spawnServer, stopAllServers, url, waitHealthy,
+  freshServerDataDir, removeBuild, removeServerDataDirs,
 } from '../helpers/server-process';
 import { valueOf } from './prometheus-text';
 
@@ -16,14 +15,7 @@ const BUILD_DIR = join(ROOT, '.test-data', `ops-build-${process.pid}-${randomByt
 let MAIN: string;
 let dataDir: string;
 let server: Server;
-const dataDirs: string[] = [];
-
-function freshDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clasp-ops-'));
-  chmodSync(dir, 0o755); // postgres runs as its own user when we are root
-  dataDirs.push(dir);
-  return dir;
-}
+const freshDataDir = () => freshServerDataDir('clasp-ops-');
 
 /** A request on a connection of its own, so the cluster may hand it to any worker. */
 function fresh(port: number, path: string): Promise<{ status: number; worker: number; text: string }> {
@@ -67,16 +59,8 @@ describe('the server process: log format and probes', () => {
 
   afterAll(async () => {
     await stopAllServers();
-    for (const dir of dataDirs) {
-      await stopOrphanedPostmaster(join(dir, 'pg'));
-      rmSync(dir, { recursive: true, force: true });
-    }
-    rmSync(BUILD_DIR, { recursive: true, force: true });
-    try {
-      rmdirSync(dirname(BUILD_DIR));
-    } catch {
-      // not empty: someone else's build is there
-    }
+    await removeServerDataDirs();
+    removeBuild(BUILD_DIR);
   }, 120_000);
 
   it('writes JSON lines on a pipe, keeping the start-up banner and the first-start key as short human lines', async () => {
