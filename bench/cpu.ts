@@ -12,7 +12,7 @@ export function readRss(pid: number | undefined): { rssMb: number; hwmMb: number
   return { rssMb: all.reduce((sum, r) => sum + r.rssMb, 0), hwmMb: all.reduce((sum, r) => sum + r.hwmMb, 0) };
 }
 
-function readOneRss(pid: number): { rssMb: number; hwmMb: number } {
+export function readOneRss(pid: number): { rssMb: number; hwmMb: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => {
@@ -37,7 +37,7 @@ function cpuTicks(pid: number): number {
 }
 
 /** Direct children of a process (the postmaster's backends, a cluster primary's workers). */
-function childrenOf(parent: number): number[] {
+export function childrenOf(parent: number): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,19 +1,25 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { join } from 'node:path';
-import { createClaspApp } from './bootstrap';
-import { reportWorkerFailure, runPrimary, runWorker } from './cluster';
 import { closeGracefully } from './common/graceful-shutdown';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { printBanner } from './startup-banner';
 
-/** WORKERS=1: one process, no cluster — the embedded database, the app and the signals all here. */
+/**
+ * WORKERS=1: one process, no cluster — the embedded database, the app and the signals all here.
+ * The application's modules are loaded while PostgreSQL starts (it is a process of its own), so a
+ * restart costs the longer of the two rather than both.
+ */
 async function runSingle(config: AppConfig, startedAt: number): Promise<void> {
-  let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(join(config.dataDir, 'pg'), config.embeddedPostgresPort);
-  }
+  const embeddedStart = config.databaseUrl ? Promise.resolve(undefined) : startEmbeddedPostgres(join(config.dataDir, 'pg'), config.embeddedPostgresPort);
+  const [embedded, { createClaspApp }] = await Promise.all([
+    embeddedStart,
+    import('./bootstrap.js').catch(async (error: unknown) => {
+      await (await embeddedStart.catch(() => undefined))?.stop().catch(() => undefined);
+      throw error;
+    }),
+  ]);
   const databaseUrl = config.databaseUrl ?? (embedded as EmbeddedDatabase).url;
   // An embedded cluster must not outlive a start that failed half-way.
   const { app, bootstrap } = await createClaspApp({ ...config, databaseUrl }).catch(async (error: unknown) => {
@@ -44,8 +50,9 @@ async function runSingle(config: AppConfig, startedAt: number): Promise<void> {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfig();
-  if (cluster.isWorker) return runWorker(config);
-  if (config.workers > 1) return runPrimary(config, startedAt);
+  // Each role loads only its own modules: a primary never needs the application's.
+  if (cluster.isWorker) return (await import('./cluster-worker.js')).runWorker(config);
+  if (config.workers > 1) return (await import('./cluster-primary.js')).runPrimary(config, startedAt);
   return runSingle(config, startedAt);
 }
 
@@ -58,7 +65,7 @@ main().catch((error: unknown) => {
     line = `Clasp failed to start: ${detail ?? error}`;
   }
   // A worker leaves the printing to the primary: N workers failing alike must not print N lines.
-  if (cluster.isWorker) return reportWorkerFailure(line);
+  if (cluster.isWorker) return void import('./cluster-worker.js').then(({ reportWorkerFailure }) => reportWorkerFailure(line));
   console.error(line);
   process.exit(1);
 });
