@@ -1,15 +1,15 @@
-// The CPU one access line costs: Clasp's pino-http options on fake requests, the line written
-// synchronously to /dev/null, at LOG_LEVEL=info (a line per request) and warn (none).
+// The CPU one access line costs: Clasp's request-id and access-log middleware on fake requests, the
+// line written synchronously to /dev/null, at LOG_LEVEL=info (a line per request) and warn (none).
 // Run: npm run build && node dist/bench/log-cost.js   (docs/operations.md, "What the access log costs")
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
-import pinoHttp, { Options } from 'pino-http';
-import { loggerParams } from '../src/logging/log-options';
+import { requestIdMiddleware } from '../src/common/request-id';
+import { accessLogMiddleware } from '../src/logging/access-log';
+import { createRootLogger } from '../src/logging/log-options';
 
 function microsPerRequest(level: 'info' | 'warn', n: number): number {
-  const dest = pino.destination({ dest: '/dev/null', sync: true });
-  const [options] = loggerParams({ level, format: 'json', stream: dest }).pinoHttp as [Options, unknown];
-  const middleware = pinoHttp(options, dest);
+  const logger = createRootLogger({ level, format: 'json', stream: pino.destination({ dest: '/dev/null', sync: true }) });
+  const accessLog = accessLogMiddleware(logger);
   const start = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const req = {
@@ -20,9 +20,9 @@ function microsPerRequest(level: 'info' | 'warn', n: number): number {
       route: { path: '/api/issues/:id/checkout' },
       actor: { type: 'agent', agentId: '3b4e14e2-b0b1-4f09-bb67-a027e778ab41', runId: '5a179a98-1c1f-4a3e-b542-c44525c036d2' },
     };
-    const res = Object.assign(new EventEmitter(), { statusCode: 200, setHeader: () => undefined });
-    middleware(req as never, res as never, () => undefined);
-    res.emit('finish');
+    const res = Object.assign(new EventEmitter(), { statusCode: 200, writableFinished: true, setHeader: () => undefined });
+    requestIdMiddleware(req as never, res as never, () => accessLog(req as never, res as never, () => undefined));
+    res.emit('close');
   }
   const used = process.cpuUsage(start);
   return (used.user + used.system) / n;

@@ -3,9 +3,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import type { DestinationStream } from 'pino';
-import { AppLogger } from './common/app-logger';
+import type { DestinationStream, Logger } from 'pino';
+import { AppLogger, ROOT_LOGGER } from './common/app-logger';
 import type { AppConfig } from './config/app-config';
+import { accessLogMiddleware } from './logging/access-log';
 import type { LogSettings } from './logging/log-options';
 import { migrateOnce } from './database/migrate';
 import { ClaspMetrics } from './metrics/clasp-metrics';
@@ -47,7 +48,10 @@ export async function createClaspApp(config: AppConfig & { databaseUrl: string }
   const quiet = logs.level === 'silent';
   // Lines logged while the app is built wait for the pino logger, which is part of the app.
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logs), { logger: quiet ? false : undefined, bufferLogs: !quiet });
-  if (!quiet) app.useLogger(app.get(AppLogger));
+  if (!quiet) {
+    app.useLogger(app.get(AppLogger));
+    app.use(accessLogMiddleware(app.get<Logger>(ROOT_LOGGER)));
+  }
   // In a cluster, which process answered (operators, the cluster e2e test): a header, so bodies keep their contract.
   if (options.workerHeader) app.use(workerHeader);
   app.use(httpMetricsMiddleware(app.get(ClaspMetrics)));

@@ -1,10 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
-import pino, { DestinationStream, LoggerOptions } from 'pino';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import PinoPretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from '../config/app-config';
-import { assignRequestId } from '../common/request-id';
-import { accessLevel, accessLine } from './access-log';
+import { currentRequestId } from '../common/request-id';
 import { REDACTED_PATHS, redactSecrets } from './redact';
 
 export interface LogSettings {
@@ -14,7 +11,7 @@ export interface LogSettings {
   stream?: DestinationStream;
 }
 
-/** The pino options shared by the access log and every line logged through Nest's Logger. */
+/** The pino options of the one logger: the access log and every line logged through Nest's Logger. */
 export function pinoOptions(level: LogSettings['level']): LoggerOptions {
   return {
     level,
@@ -22,6 +19,11 @@ export function pinoOptions(level: LogSettings['level']): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Read when a line is written, not bound per request: most requests write no line at all.
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId ? { requestId } : {};
+    },
     hooks: {
       logMethod(args, method) {
         for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = redactSecrets(args[i] as string);
@@ -39,25 +41,7 @@ function destination(settings: LogSettings): DestinationStream {
   return pino.destination({ fd: 1, sync: true });
 }
 
-/** nestjs-pino's parameters: one line per finished request, the request id bound to every line logged while serving it. */
-export function loggerParams(settings: LogSettings): Params {
-  return {
-    pinoHttp: [
-      {
-        ...pinoOptions(settings.level),
-        autoLogging: settings.level !== 'silent',
-        // The request id middleware (configureApp) runs first; this only reads what it chose.
-        genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
-        customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
-        quietReqLogger: true,
-        quietResLogger: true,
-        customLogLevel: accessLevel,
-        customSuccessObject: (req: IncomingMessage, res: ServerResponse, val: { durationMs: number }) => accessLine(req, res, val.durationMs),
-        customErrorObject: (req: IncomingMessage, res: ServerResponse, _error: Error, val: { durationMs: number }) => accessLine(req, res, val.durationMs),
-        customSuccessMessage: () => 'request',
-        customErrorMessage: () => 'request',
-      },
-      destination(settings),
-    ],
-  };
+/** The process's one pino logger (LOG_LEVEL, LOG_FORMAT, redaction, the request id of each line). */
+export function createRootLogger(settings: LogSettings): Logger {
+  return pino(pinoOptions(settings.level), destination(settings));
 }

@@ -1,17 +1,16 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import { AppLogger } from '../common/app-logger';
-import { loggerParams, LogSettings } from './log-options';
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppLogger, ROOT_LOGGER } from '../common/app-logger';
+import { createRootLogger, LogSettings } from './log-options';
 
-/** nestjs-pino (pino-http) wired to LOG_LEVEL / LOG_FORMAT; exports AppLogger for app.useLogger(). */
+/** The process's pino logger (ROOT_LOGGER, for the access log) and AppLogger (Nest's Logger calls) on it. */
+@Global()
 @Module({})
 export class LoggingModule {
   static forRoot(settings: LogSettings): DynamicModule {
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot(loggerParams(settings))],
-      providers: [AppLogger],
-      exports: [AppLogger],
+      providers: [{ provide: ROOT_LOGGER, useFactory: () => createRootLogger(settings) }, AppLogger],
+      exports: [ROOT_LOGGER, AppLogger],
     };
   }
 }
