@@ -66,7 +66,6 @@ const MATRIX: Record<RouteKey, Entry> = {
   'GET /api/health/live': open(),
   'GET /api/health/ready': open(),
   'GET /metrics': open(),
-  'GET /metrics/': open(),
   'GET /api/me':                                        row('none',             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
   'POST /api/users':                                    row('newUser',          [B  , R  , R  , R  , R  , R  , R  , 201, B  , B  , B  , B]),
   'GET /api/users':                                     row('none',             [B  , R  , R  , R  , R  , R  , R  , 200, B  , B  , B  , B]),
