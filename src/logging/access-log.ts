@@ -39,7 +39,7 @@ export function accessLine(req: IncomingMessage, res: ServerResponse, durationMs
   };
 }
 
-export function accessLevel(req: IncomingMessage, res: ServerResponse): 'debug' | 'info' | 'warn' | 'error' {
+function accessLevel(req: IncomingMessage, res: ServerResponse): 'debug' | 'info' | 'warn' | 'error' {
   if (res.statusCode >= 500) return 'error';
   // The client went away before the last byte (`status` is what was being answered).
   if (!res.writableFinished) return 'warn';

@@ -12,7 +12,7 @@ export interface LogSettings {
 }
 
 /** The pino options of the one logger: the access log and every line logged through Nest's Logger. */
-export function pinoOptions(level: LogSettings['level']): LoggerOptions {
+function pinoOptions(level: LogSettings['level']): LoggerOptions {
   return {
     level,
     base: { pid: process.pid },

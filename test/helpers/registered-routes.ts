@@ -21,8 +21,8 @@ export function registeredRoutes(app: INestApplication): RouteKey[] {
     if (!layer.route) return [];
     const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
     const methods = Object.keys(layer.route.methods).filter((m) => layer.route?.methods[m] && m !== '_all');
-    // Nest mounts route-bound middleware with router.all(), which flags
-    // every HTTP method at once; that is middleware in front of the routes, not a route of its own.
+    // Nest mounts route-bound middleware (`consumer.apply().forRoutes()`) with router.all(), which flags every
+    // HTTP method at once; that is middleware in front of the routes, not a route of its own.
     if (methods.length === METHODS.length) return [];
     return paths.flatMap((path) => methods.map((m) => `${m.toUpperCase()} ${path}`));
   });
